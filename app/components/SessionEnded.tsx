@@ -1,0 +1,72 @@
+import { Banner, BlockStack, Card, Page, Text } from "@shopify/polaris";
+
+export interface SessionLimits {
+  ttlHours: number;
+  idleMinutes: number;
+}
+
+function plural(n: number, unit: string) {
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+}
+
+/** Plain words for each reason a merchant can land on the start page with. */
+export function reasonText(reason: string, limits?: SessionLimits): { title: string; body: string } | null {
+  const hours = limits ? plural(limits.ttlHours, "hour") : "a few hours";
+  const minutes = limits ? plural(limits.idleMinutes, "minute") : "a while";
+  switch (reason) {
+    case "expired":
+      return {
+        title: "Your session has expired",
+        body: `For your security, sessions end ${hours} after you open the app.`,
+      };
+    case "idle":
+      return {
+        title: "You were signed out after inactivity",
+        body: `There was no activity for ${minutes}, so we signed you out to protect your store.`,
+      };
+    case "revoked":
+      return {
+        title: "This session was ended from another device",
+        body: "Someone with access to your account signed this device out from the Sessions page.",
+      };
+    case "logged_out":
+      return { title: "You have logged out", body: "Your session on this device is closed." };
+    case "unauthenticated":
+      return {
+        title: "Please open the app from your admin",
+        body: "This page needs a session. Sessions start when you open the app from your store's admin.",
+      };
+    default:
+      return null;
+  }
+}
+
+export function SessionEnded({ reason, limits }: { reason: string; limits?: SessionLimits }) {
+  const text = reasonText(reason, limits) ?? reasonText("unauthenticated", limits);
+  return (
+    <Page narrowWidth title={text?.title}>
+      <Card>
+        <BlockStack gap="300">
+          <Text as="p" variant="bodyMd">
+            {text?.body}
+          </Text>
+          <Text as="p" variant="bodyMd">
+            To get back in, open the app again from your Shopify admin (Apps) or your Commerce7 admin (Apps).
+          </Text>
+        </BlockStack>
+      </Card>
+    </Page>
+  );
+}
+
+export function ServiceProblem({ status, message }: { status: number; message?: string }) {
+  const title =
+    status === 503 ? "The app is temporarily unavailable" : status === 404 ? "Page not found" : "Something went wrong";
+  return (
+    <Page narrowWidth title={title}>
+      <Banner tone={status === 404 ? "info" : "critical"}>
+        <p>{message ?? (status === 503 ? "Please try again in a moment." : "Please try again.")}</p>
+      </Banner>
+    </Page>
+  );
+}

@@ -1,0 +1,82 @@
+import { PassThrough } from "node:stream";
+import type { AppLoadContext, EntryContext, HandleDataRequestFunction } from "@remix-run/node";
+import { createReadableStreamFromReadable } from "@remix-run/node";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
+import { isbot } from "isbot";
+import { renderToPipeableStream } from "react-dom/server";
+import { isDataRequest } from "~/lib/http.server";
+import { logger } from "~/lib/log.server";
+import { applyDocumentHeaders } from "~/lib/security.server";
+
+export { boot, shutdown, ConfigError } from "~/lib/server-lifecycle.server";
+
+const ABORT_DELAY = 5_000;
+
+export default function handleRequest(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  remixContext: EntryContext,
+  _loadContext: AppLoadContext,
+) {
+  applyDocumentHeaders(responseHeaders, new URL(request.url).searchParams.get("shop"));
+  const apiError = jsonErrorFor(request, remixContext);
+  if (apiError) {
+    responseHeaders.set("Content-Type", "application/json; charset=utf-8");
+    return new Response(JSON.stringify(apiError.data), { status: apiError.status, headers: responseHeaders });
+  }
+  const waitForAll = isbot(request.headers.get("user-agent") ?? "");
+  return new Promise((resolve, reject) => {
+    let shellRendered = false;
+    const { pipe, abort } = renderToPipeableStream(
+      <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />,
+      {
+        [waitForAll ? "onAllReady" : "onShellReady"]() {
+          shellRendered = true;
+          const body = new PassThrough();
+          responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+          resolve(
+            new Response(createReadableStreamFromReadable(body), {
+              headers: responseHeaders,
+              status: responseStatusCode,
+            }),
+          );
+          pipe(body);
+        },
+        onShellError(error: unknown) {
+          reject(error);
+        },
+        onError(error: unknown) {
+          responseStatusCode = 500;
+          if (shellRendered) logger.error({ err: error }, "render error");
+        },
+      },
+    );
+    setTimeout(abort, ABORT_DELAY);
+  });
+}
+
+/**
+ * An API client (Accept: application/json) asking for a page that refused it
+ * (401 without a session, 503 in an outage) gets the JSON error itself, not
+ * the HTML error page.
+ */
+function jsonErrorFor(request: Request, context: EntryContext) {
+  if (!isDataRequest(request)) return null;
+  for (const error of Object.values(context.staticHandlerContext.errors ?? {})) {
+    if (isRouteErrorResponse(error) && typeof (error.data as { error?: unknown } | null)?.error === "string") {
+      return { status: error.status, data: error.data as { error: string; message: string } };
+    }
+  }
+  return null;
+}
+
+export const handleDataRequest: HandleDataRequestFunction = (response) => {
+  if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
+  return response;
+};
+
+export function handleError(error: unknown, { request }: { request: Request }) {
+  if (request.signal.aborted || isRouteErrorResponse(error)) return;
+  logger.error({ err: error, method: request.method, path: new URL(request.url).pathname }, "unhandled error");
+}

@@ -1,0 +1,84 @@
+/**
+ * Database errors as values the HTTP layer can map: "unavailable" becomes a
+ * 503 with a clear message on every backend; anything else is a typed error
+ * carrying the SQLSTATE (or PostgREST) code.
+ */
+export class DatabaseUnavailableError extends Error {
+  readonly status = 503;
+  constructor(message = "The database is unavailable", options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DatabaseUnavailableError";
+  }
+}
+
+export class DatabaseError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly details?: string | null,
+    readonly hint?: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "DatabaseError";
+  }
+}
+
+/** Node network error codes and SQLSTATEs that mean "could not talk to the database". */
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+]);
+
+export function isUnavailableCode(code: unknown): boolean {
+  return typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"));
+}
+
+/** Turn whatever a driver threw into one of the two error types above. */
+export function toDatabaseError(error: unknown): DatabaseError | DatabaseUnavailableError {
+  if (error instanceof DatabaseError || error instanceof DatabaseUnavailableError) return error;
+  const e = error as { code?: unknown; message?: unknown; detail?: unknown; hint?: unknown; errno?: unknown };
+  if (isUnavailableCode(e?.code) || isUnavailableCode(e?.errno)) {
+    return new DatabaseUnavailableError(undefined, { cause: error });
+  }
+  return new DatabaseError(
+    typeof e?.message === "string" ? e.message : "database error",
+    typeof e?.code === "string" ? e.code : undefined,
+    typeof e?.detail === "string" ? e.detail : null,
+    typeof e?.hint === "string" ? e.hint : null,
+    { cause: error },
+  );
+}
+
+/**
+ * Bound a database call in time: a dead network must become a 503 quickly,
+ * not a request that hangs until the TCP stack gives up.
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout?: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout?.();
+      reject(new DatabaseUnavailableError(`The database did not answer within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

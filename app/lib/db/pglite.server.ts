@@ -1,0 +1,113 @@
+/**
+ * Embedded default: PGlite (PostgreSQL compiled to WASM) in this process,
+ * data in a local folder, or in memory for tests (`memory://`).
+ *
+ * PGlite does not lock its data folder and two processes writing one folder
+ * corrupt it, so we hold a lock file beside it for as long as it is open.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { toDatabaseError } from "./errors.server";
+import { functionCallSql, type FunctionArgs, type SqlDatabase, type SqlExecutor } from "./types";
+
+export class DataDirLockedError extends Error {
+  constructor(dir: string, pid: number) {
+    super(
+      `The PGlite data folder ${dir} is in use by process ${pid}. ` +
+        "Stop that process, or point PGLITE_DIR at another folder.",
+    );
+    this.name = "DataDirLockedError";
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Take `<dir>.lock` (exclusive create); a lock left by a dead process is taken over. */
+function acquireLock(dir: string): () => void {
+  const lockFile = `${path.resolve(dir)}.lock`;
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+      return () => {
+        try {
+          if (fs.readFileSync(lockFile, "utf8") === String(process.pid)) fs.unlinkSync(lockFile);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number.parseInt(fs.readFileSync(lockFile, "utf8"), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+        throw new DataDirLockedError(dir, holder);
+      }
+      fs.rmSync(lockFile, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new Error(`could not lock ${lockFile}`);
+}
+
+function executor(db: Pick<PGlite, "exec" | "query">): SqlExecutor {
+  return {
+    async exec(sql) {
+      try {
+        await db.exec(sql);
+      } catch (error) {
+        throw toDatabaseError(error);
+      }
+    },
+    async query<T>(sql: string, params: unknown[] = []) {
+      try {
+        return (await db.query<T>(sql, params)).rows;
+      } catch (error) {
+        throw toDatabaseError(error);
+      }
+    },
+  };
+}
+
+export async function openPglite(dataDir: string): Promise<SqlDatabase> {
+  const inMemory = dataDir.startsWith("memory://");
+  const release = inMemory ? () => {} : acquireLock(dataDir);
+  let pg: PGlite;
+  try {
+    if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
+    pg = await PGlite.create(inMemory ? undefined : dataDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const run = executor(pg);
+
+  async function call(fn: string, args: FunctionArgs, shape: "rows" | "scalar") {
+    const { text, values } = functionCallSql(fn, args, shape);
+    return run.query<Record<string, unknown>>(text, values);
+  }
+
+  return {
+    kind: "pglite",
+    ...run,
+    rows: (fn, args) => call(fn, args, "rows"),
+    scalar: async (fn, args) => (await call(fn, args, "scalar"))[0]?.result,
+    async ping() {
+      await run.query("select 1");
+    },
+    transaction: (fn) => pg.transaction((tx) => fn(executor(tx))),
+    async close() {
+      try {
+        if (!pg.closed) await pg.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}

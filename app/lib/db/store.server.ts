@@ -1,0 +1,336 @@
+/**
+ * The typed face of the database: one method per SQL function, results
+ * validated with zod. Written once over `Database`, so PGlite, Postgres and
+ * the Supabase adapter return the same records (dates as Date, counts as
+ * numbers) whatever their drivers hand back.
+ */
+import { z } from "zod";
+import type { Database } from "./types";
+
+const date = z.coerce.date();
+const nullableDate = z.preprocess((v) => (v === null || v === undefined ? null : v), z.coerce.date().nullable());
+const count = z.coerce.number().int().nonnegative();
+
+export const platformSchema = z.enum(["shopify", "commerce7"]);
+export type Platform = z.infer<typeof platformSchema>;
+export const themeSchema = z.enum(["light", "dark"]);
+export type Theme = z.infer<typeof themeSchema>;
+
+export const clientSchema = z
+  .object({
+    id: z.uuid(),
+    platform: platformSchema,
+    external_id: z.string(),
+    organization_name: z.string().nullable(),
+    install_state: z.enum(["installed", "uninstalled"]),
+    installed_at: nullableDate,
+    uninstalled_at: nullableDate,
+    created_at: date,
+    updated_at: date,
+  })
+  .transform((r) => ({
+    id: r.id,
+    platform: r.platform,
+    externalId: r.external_id,
+    organizationName: r.organization_name,
+    installState: r.install_state,
+    installedAt: r.installed_at,
+    uninstalledAt: r.uninstalled_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
+export type Client = z.output<typeof clientSchema>;
+
+export const appSessionSchema = z
+  .object({
+    id: z.uuid(),
+    client_id: z.uuid(),
+    platform: platformSchema,
+    client_external_id: z.string(),
+    organization_name: z.string().nullable(),
+    install_state: z.enum(["installed", "uninstalled"]),
+    user_id: z.string().nullable(),
+    user_name: z.string().nullable(),
+    user_email: z.string().nullable(),
+    theme: themeSchema,
+    ip_address: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    remember_me: z.boolean(),
+    data: z.record(z.string(), z.unknown()),
+    idle_timeout_seconds: count,
+    last_activity_at: date,
+    idle_expires_at: date,
+    expires_at: date,
+    revoked_at: nullableDate,
+    revoked_reason: z.string().nullable(),
+    created_at: date,
+    updated_at: date,
+  })
+  .transform((r) => ({
+    id: r.id,
+    clientId: r.client_id,
+    platform: r.platform,
+    clientExternalId: r.client_external_id,
+    organizationName: r.organization_name,
+    installState: r.install_state,
+    userId: r.user_id,
+    userName: r.user_name,
+    userEmail: r.user_email,
+    theme: r.theme,
+    ipAddress: r.ip_address,
+    userAgent: r.user_agent,
+    rememberMe: r.remember_me,
+    data: r.data,
+    idleTimeoutSeconds: r.idle_timeout_seconds,
+    lastActivityAt: r.last_activity_at,
+    idleExpiresAt: r.idle_expires_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+    revokedReason: r.revoked_reason,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
+export type AppSessionRecord = z.output<typeof appSessionSchema>;
+
+export const validationStatusSchema = z.enum(["valid", "unknown", "revoked", "expired", "idle"]);
+export type ValidationStatus = z.infer<typeof validationStatusSchema>;
+
+const validationSchema = z.object({
+  status: validationStatusSchema,
+  session: appSessionSchema.nullable(),
+});
+
+const cleanupSchema = z.object({
+  app_sessions_removed: count,
+  session_events_removed: count,
+});
+
+const uninstallSchema = z.object({
+  client_id: z.uuid(),
+  app_sessions_removed: count,
+  platform_sessions_removed: count,
+});
+
+export interface NewAppSession {
+  tokenHash: string;
+  clientId: string;
+  ttlSeconds: number;
+  idleTimeoutSeconds: number;
+  userId?: string | null;
+  userName?: string | null;
+  userEmail?: string | null;
+  theme?: Theme;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  rememberMe?: boolean;
+  data?: Record<string, unknown>;
+}
+
+export interface AppSessionPatch {
+  theme?: Theme;
+  userName?: string;
+  userEmail?: string;
+  /** Merged into the session's data. */
+  data?: Record<string, unknown>;
+}
+
+export interface RevokeScope {
+  clientId: string;
+  userId?: string | null;
+  sessionId?: string | null;
+  exceptSessionId?: string | null;
+  reason?: string;
+}
+
+export interface SessionEvent {
+  event: string;
+  clientId?: string | null;
+  sessionId?: string | null;
+  userId?: string | null;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+function one<T>(rows: T[]): T | null {
+  return rows[0] ?? null;
+}
+
+export class Store {
+  constructor(readonly db: Database) {}
+
+  get kind() {
+    return this.db.kind;
+  }
+
+  ping() {
+    return this.db.ping();
+  }
+
+  // --- app sessions -------------------------------------------------------
+
+  async createAppSession(input: NewAppSession, now: Date): Promise<AppSessionRecord> {
+    const rows = await this.db.rows("create_app_session", {
+      p_token_hash: input.tokenHash,
+      p_client_id: input.clientId,
+      p_ttl_seconds: Math.round(input.ttlSeconds),
+      p_idle_timeout_seconds: Math.round(input.idleTimeoutSeconds),
+      p_user_id: input.userId ?? null,
+      p_user_name: input.userName ?? null,
+      p_user_email: input.userEmail ?? null,
+      p_theme: input.theme ?? "light",
+      p_ip_address: input.ipAddress ?? null,
+      p_user_agent: input.userAgent ?? null,
+      p_remember_me: input.rememberMe ?? false,
+      p_data: input.data ?? {},
+      p_now: now,
+    });
+    return appSessionSchema.parse(rows[0]);
+  }
+
+  async validateAppSession(
+    tokenHash: string,
+    touchIntervalSeconds: number,
+    now: Date,
+  ): Promise<{ status: ValidationStatus; session: AppSessionRecord | null }> {
+    const rows = await this.db.rows("validate_app_session", {
+      p_token_hash: tokenHash,
+      p_touch_interval_seconds: touchIntervalSeconds,
+      p_now: now,
+    });
+    return validationSchema.parse(rows[0]);
+  }
+
+  async updateAppSession(sessionId: string, patch: AppSessionPatch, now: Date): Promise<AppSessionRecord | null> {
+    const rows = await this.db.rows("update_app_session", {
+      p_session_id: sessionId,
+      p_theme: patch.theme ?? null,
+      p_user_name: patch.userName ?? null,
+      p_user_email: patch.userEmail ?? null,
+      p_data: patch.data ?? null,
+      p_now: now,
+    });
+    return one(rows.map((r) => appSessionSchema.parse(r)));
+  }
+
+  async rotateAppSession(
+    sessionId: string,
+    newTokenHash: string,
+    lifetimes: { ttlSeconds: number; idleTimeoutSeconds: number; rememberMe: boolean },
+    now: Date,
+  ): Promise<AppSessionRecord | null> {
+    const rows = await this.db.rows("rotate_app_session", {
+      p_session_id: sessionId,
+      p_new_token_hash: newTokenHash,
+      p_ttl_seconds: Math.round(lifetimes.ttlSeconds),
+      p_idle_timeout_seconds: Math.round(lifetimes.idleTimeoutSeconds),
+      p_remember_me: lifetimes.rememberMe,
+      p_now: now,
+    });
+    return one(rows.map((r) => appSessionSchema.parse(r)));
+  }
+
+  async destroyAppSession(sessionId: string, reason: string, now: Date): Promise<number> {
+    return count.parse(
+      await this.db.scalar("destroy_app_session", { p_session_id: sessionId, p_reason: reason, p_now: now }),
+    );
+  }
+
+  async revokeAppSessions(scope: RevokeScope, now: Date): Promise<number> {
+    return count.parse(
+      await this.db.scalar("revoke_app_sessions", {
+        p_client_id: scope.clientId,
+        p_user_id: scope.userId ?? null,
+        p_session_id: scope.sessionId ?? null,
+        p_except_session_id: scope.exceptSessionId ?? null,
+        p_reason: scope.reason ?? "revoked",
+        p_now: now,
+      }),
+    );
+  }
+
+  async listAppSessions(clientId: string, userId: string | null, now: Date): Promise<AppSessionRecord[]> {
+    const rows = await this.db.rows("list_app_sessions", { p_client_id: clientId, p_user_id: userId, p_now: now });
+    return rows.map((r) => appSessionSchema.parse(r));
+  }
+
+  /** Removes ONE batch; callers loop (see cleanupExpiredSessions in sessions.server.ts). */
+  async cleanupBatch(
+    options: { batchSize: number; eventRetentionDays: number },
+    now: Date,
+  ): Promise<{ appSessions: number; sessionEvents: number }> {
+    const rows = await this.db.rows("cleanup_expired_sessions", {
+      p_batch_size: options.batchSize,
+      p_event_retention_days: options.eventRetentionDays,
+      p_now: now,
+    });
+    const r = cleanupSchema.parse(rows[0]);
+    return { appSessions: r.app_sessions_removed, sessionEvents: r.session_events_removed };
+  }
+
+  async recordSessionEvent(event: SessionEvent, now: Date): Promise<void> {
+    await this.db.scalar("record_session_event", {
+      p_event: event.event,
+      p_client_id: event.clientId ?? null,
+      p_session_id: event.sessionId ?? null,
+      p_user_id: event.userId ?? null,
+      p_ip_address: event.ipAddress ?? null,
+      p_user_agent: event.userAgent ?? null,
+      p_detail: event.detail ?? {},
+      p_now: now,
+    });
+  }
+
+  // --- clients ------------------------------------------------------------
+
+  async upsertClient(
+    input: { platform: Platform; externalId: string; organizationName?: string | null },
+    now: Date,
+  ): Promise<Client> {
+    const rows = await this.db.rows("upsert_client", {
+      p_platform: input.platform,
+      p_external_id: input.externalId,
+      p_organization_name: input.organizationName ?? null,
+      p_now: now,
+    });
+    return clientSchema.parse(rows[0]);
+  }
+
+  async findClient(platform: Platform, externalId: string): Promise<Client | null> {
+    const rows = await this.db.rows("find_client", { p_platform: platform, p_external_id: externalId });
+    return one(rows.map((r) => clientSchema.parse(r)));
+  }
+
+  async getClient(clientId: string): Promise<Client | null> {
+    const rows = await this.db.rows("get_client", { p_client_id: clientId });
+    return one(rows.map((r) => clientSchema.parse(r)));
+  }
+
+  async updateClient(clientId: string, organizationName: string | null, now: Date): Promise<Client | null> {
+    const rows = await this.db.rows("update_client", {
+      p_client_id: clientId,
+      p_organization_name: organizationName,
+      p_now: now,
+    });
+    return one(rows.map((r) => clientSchema.parse(r)));
+  }
+
+  async uninstallClient(
+    platform: Platform,
+    externalId: string,
+    now: Date,
+  ): Promise<{ clientId: string; appSessions: number; platformSessions: number } | null> {
+    const rows = await this.db.rows("uninstall_client", {
+      p_platform: platform,
+      p_external_id: externalId,
+      p_now: now,
+    });
+    if (rows.length === 0) return null;
+    const r = uninstallSchema.parse(rows[0]);
+    return { clientId: r.client_id, appSessions: r.app_sessions_removed, platformSessions: r.platform_sessions_removed };
+  }
+
+  async deleteClient(platform: Platform, externalId: string): Promise<number> {
+    return count.parse(await this.db.scalar("delete_client", { p_platform: platform, p_external_id: externalId }));
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Settings: every environment variable the app reads, parsed once with zod.
+ *
+ * A bad value stops the server with a message naming the variable. With no
+ * `.env` in development the app still starts: missing secrets are generated
+ * once into `.data/dev-secrets.json` (so sessions and encrypted tokens survive
+ * a restart) and a warning says so. In production the secrets are required.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const emptyToUndefined = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+const positiveNumber = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().positive().finite().default(fallback));
+const positiveInt = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(fallback));
+
+/** 32-byte keys, given as 64 hex characters or base64/base64url. */
+function parseKey(text: string): Buffer | null {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, "hex");
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) {
+    const key = Buffer.from(trimmed.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+    return key.length === 32 ? key : null;
+  }
+  return null;
+}
+
+/** A comma-separated list, newest first: the first entry signs or encrypts, the rest still verify or decrypt (rotation). */
+const secretList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(32, "each secret must be at least 32 characters")).min(1))
+    .optional(),
+);
+
+const keyList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .transform((v, ctx) =>
+      v.split(",").map((s) => s.trim()).filter(Boolean).map((s) => {
+        const key = parseKey(s);
+        if (!key) {
+          ctx.addIssue({
+            code: "custom",
+            message: "each key must be 32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)",
+          });
+          return Buffer.alloc(0);
+        }
+        return key;
+      }),
+    )
+    .pipe(z.array(z.instanceof(Buffer)).min(1))
+    .optional(),
+);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  APP_URL: optionalUrl,
+  SESSION_SECRET: secretList,
+  TOKEN_ENCRYPTION_KEY: keyList,
+
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string")
+      .optional(),
+  ),
+  DATABASE_POOL_MAX: positiveInt(10),
+  SUPABASE_URL: optionalUrl,
+  SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  PGLITE_DIR: z.preprocess(emptyToUndefined, z.string().default(".data/pglite")),
+
+  APP_SESSION_TTL_HOURS: positiveNumber(8),
+  APP_SESSION_IDLE_MINUTES: positiveNumber(30),
+  APP_SESSION_REMEMBER_DAYS: positiveNumber(30),
+  APP_SESSION_REMEMBER_IDLE_DAYS: positiveNumber(7),
+  APP_SESSION_TOUCH_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(0).max(3600).default(60),
+  ),
+
+  SHOPIFY_API_KEY: optionalString,
+  SHOPIFY_API_SECRET: optionalString,
+  SHOPIFY_SCOPES: z.preprocess(emptyToUndefined, z.string().default("read_products")),
+
+  COMMERCE7_APP_ID: optionalString,
+  COMMERCE7_APP_SECRET: optionalString,
+  COMMERCE7_INSTALL_USER: optionalString,
+  COMMERCE7_INSTALL_PASSWORD: optionalString,
+  COMMERCE7_API_URL: z.preprocess(emptyToUndefined, z.url().default("https://api.commerce7.com/v1")),
+
+  CRON_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, "must be at least 16 characters").optional(),
+  ),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ),
+});
+
+type Raw = z.infer<typeof schema>;
+
+export interface Env extends Omit<Raw, "SESSION_SECRET" | "TOKEN_ENCRYPTION_KEY" | "APP_URL"> {
+  APP_URL: string;
+  SESSION_SECRET: string[];
+  TOKEN_ENCRYPTION_KEY: Buffer[];
+  isProduction: boolean;
+  /** Where the secrets came from, for the start-up banner. */
+  devSecretsFile: string | null;
+  /** Which storage backend the settings select. */
+  databaseBackend: "supabase" | "postgres" | "pglite";
+}
+
+function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+}
+
+interface DevSecrets {
+  SESSION_SECRET: string;
+  TOKEN_ENCRYPTION_KEY: string;
+}
+
+/** Development only: generate the secrets once and keep them beside the embedded database. */
+function loadOrCreateDevSecrets(file: string): DevSecrets {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<DevSecrets>;
+    if (parsed.SESSION_SECRET && parsed.TOKEN_ENCRYPTION_KEY) return parsed as DevSecrets;
+  } catch {
+    // absent or unreadable: make new ones below
+  }
+  const secrets: DevSecrets = {
+    SESSION_SECRET: randomBytes(32).toString("base64url"),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/** Parse settings from a source (process.env by default). Throws ConfigError naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) throw new ConfigError(formatIssues(result.error));
+  const raw = result.data;
+  const problems: string[] = [];
+  const isProduction = raw.NODE_ENV === "production";
+
+  if (raw.SUPABASE_URL && !raw.SUPABASE_SERVICE_ROLE_KEY) {
+    problems.push("SUPABASE_SERVICE_ROLE_KEY: required when SUPABASE_URL is set");
+  }
+  if (!raw.SUPABASE_URL && raw.SUPABASE_SERVICE_ROLE_KEY) {
+    problems.push("SUPABASE_URL: required when SUPABASE_SERVICE_ROLE_KEY is set");
+  }
+  if (raw.DATABASE_URL && raw.SUPABASE_URL) {
+    problems.push("DATABASE_URL: set either DATABASE_URL or SUPABASE_URL, not both");
+  }
+  if (Boolean(raw.SHOPIFY_API_KEY) !== Boolean(raw.SHOPIFY_API_SECRET)) {
+    problems.push(
+      `${raw.SHOPIFY_API_KEY ? "SHOPIFY_API_SECRET" : "SHOPIFY_API_KEY"}: SHOPIFY_API_KEY and SHOPIFY_API_SECRET go together`,
+    );
+  }
+
+  let sessionSecret = raw.SESSION_SECRET;
+  let encryptionKey = raw.TOKEN_ENCRYPTION_KEY;
+  let devSecretsFile: string | null = null;
+  if (isProduction) {
+    if (!sessionSecret) problems.push("SESSION_SECRET: required in production (openssl rand -base64 32)");
+    if (!encryptionKey) problems.push("TOKEN_ENCRYPTION_KEY: required in production (openssl rand -base64 32)");
+    if (!source.APP_URL) problems.push("APP_URL: required in production (the public https URL of the app)");
+  } else if (!sessionSecret || !encryptionKey) {
+    devSecretsFile = path.resolve(
+      raw.NODE_ENV === "test" ? path.join(".data", "test-secrets.json") : path.join(".data", "dev-secrets.json"),
+    );
+    const dev = loadOrCreateDevSecrets(devSecretsFile);
+    sessionSecret ??= [dev.SESSION_SECRET];
+    encryptionKey ??= [parseKey(dev.TOKEN_ENCRYPTION_KEY) as Buffer];
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const appUrl = (raw.APP_URL ?? `http://localhost:${raw.PORT || 3000}`).replace(/\/+$/, "");
+  return {
+    ...raw,
+    APP_URL: appUrl,
+    SESSION_SECRET: sessionSecret as string[],
+    TOKEN_ENCRYPTION_KEY: encryptionKey as Buffer[],
+    isProduction,
+    devSecretsFile,
+    databaseBackend: raw.SUPABASE_URL ? "supabase" : raw.DATABASE_URL ? "postgres" : "pglite",
+  };
+}
+
+let cached: Env | undefined;
+
+/** The settings of this process, parsed on first use. */
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
+
+/** Tests and scripts that change process.env call this to parse again. */
+export function resetEnv(): void {
+  cached = undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * Errors as values, mapped to HTTP in one place.
+ *
+ * A request without a valid app session: a document request is redirected to
+ * `/?reason=…`; a data or API request (Remix `_data`, `Accept:
+ * application/json`, or a `Bearer` request) gets 401 JSON `{ error, message }`.
+ */
+import { DatabaseUnavailableError } from "~/lib/db/errors.server";
+
+export const SESSION_END_REASONS = ["unauthenticated", "expired", "idle", "revoked", "logged_out"] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
+
+export function isSessionEndReason(value: unknown): value is SessionEndReason {
+  return typeof value === "string" && (SESSION_END_REASONS as readonly string[]).includes(value);
+}
+
+/** Short messages for API clients; the landing page explains at length. */
+export const REASON_MESSAGES: Record<SessionEndReason, string> = {
+  unauthenticated: "No valid session. Open the app from your Shopify or Commerce7 admin.",
+  expired: "Your session reached its time limit. Open the app again from your admin.",
+  idle: "You were signed out after a period of inactivity. Open the app again from your admin.",
+  revoked: "This session was ended from another device. Open the app again from your admin.",
+  logged_out: "You logged out. Open the app again from your admin.",
+};
+
+/** Remix data requests, API clients and Bearer-authenticated calls get JSON; documents get pages. */
+export function isDataRequest(request: Request): boolean {
+  // server.js marks `?_data` requests: Remix removes the parameter before loaders run.
+  if (request.headers.get("x-remix-data") === "1") return true;
+  if (new URL(request.url).searchParams.has("_data")) return true;
+  if (request.headers.has("authorization")) return true;
+  const accept = request.headers.get("accept") ?? "";
+  return accept.includes("application/json") && !accept.includes("text/html");
+}
+
+export const NO_STORE = "no-store";
+
+export function jsonError(status: number, error: string, message: string, init: HeadersInit = {}): Response {
+  const headers = new Headers(init);
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  headers.set("Cache-Control", NO_STORE);
+  return new Response(JSON.stringify({ error, message }), { status, headers });
+}
+
+/** What to answer when a request has no valid app session. */
+export function sessionRequiredResponse(
+  request: Request,
+  reason: SessionEndReason,
+  init: HeadersInit = {},
+): Response {
+  if (isDataRequest(request)) return jsonError(401, reason, REASON_MESSAGES[reason], init);
+  const headers = new Headers(init);
+  headers.set("Location", `/?reason=${reason}`);
+  headers.set("Cache-Control", NO_STORE);
+  return new Response(null, { status: 302, headers });
+}
+
+export const UNAVAILABLE_MESSAGE =
+  "The app cannot reach its database right now. Nothing was lost; please try again in a moment.";
+
+export function serviceUnavailableResponse(message = UNAVAILABLE_MESSAGE): Response {
+  return jsonError(503, "unavailable", message, { "Retry-After": "5" });
+}
+
+/**
+ * Run a loader or action body; a database outage becomes a 503 (a Response
+ * Remix shows in the error boundary, or JSON to API clients) instead of a 500.
+ */
+export async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DatabaseUnavailableError) throw serviceUnavailableResponse();
+    throw error;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * What server.js runs around the request handler: settings checked and the
+ * database opened before the first request (a bad setting stops the process
+ * with a message naming it), and resources released on shutdown.
+ */
+import { closeStore, getStore } from "~/lib/db/index.server";
+import { ConfigError, env } from "~/lib/env.server";
+import { logger } from "~/lib/log.server";
+
+export interface BootResult {
+  port: number;
+  appUrl: string;
+  backend: string;
+  trustProxy: string | boolean;
+  /** Set when development secrets were generated because none were configured. */
+  devSecretsFile: string | null;
+}
+
+export async function boot(): Promise<BootResult> {
+  const settings = env();
+  const store = await getStore();
+  try {
+    await store.ping();
+  } catch (error) {
+    // A network database may come back; until it does, requests get 503.
+    if (store.kind === "pglite") throw error;
+    logger.warn({ backend: store.kind, err: (error as Error).message }, "database unreachable at start; serving 503 until it answers");
+  }
+  return {
+    port: settings.PORT,
+    appUrl: settings.APP_URL,
+    backend: store.kind,
+    trustProxy: process.env.TRUST_PROXY ? parseTrustProxy(process.env.TRUST_PROXY) : false,
+    devSecretsFile: settings.devSecretsFile,
+  };
+}
+
+function parseTrustProxy(value: string): string | boolean {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  return value; // express accepts hop counts, "loopback", subnets...
+}
+
+export async function shutdown(): Promise<void> {
+  await closeStore();
+}
+
+export { ConfigError };

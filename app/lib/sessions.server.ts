@@ -1,0 +1,358 @@
+/**
+ * App sessions: who is using the app now.
+ *
+ * The rules, in a few lines (the SQL functions in supabase/migrations hold
+ * them, so every backend applies them identically in one round trip):
+ *   - a token is 32 random bytes (base64url); the database keeps its SHA-256;
+ *   - a session ends at its absolute limit (8 h, remember-me 30 d) or after
+ *     its idle timeout (30 min, remember-me 7 d) without a request;
+ *   - activity is written at most once per APP_SESSION_TOUCH_SECONDS, so most
+ *     requests are a single read;
+ *   - every login is a new token; a token the server did not issue is never
+ *     adopted; a revoked or logged-out token stops working on its next request.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createCookie, type Cookie } from "@remix-run/node";
+import { now } from "~/lib/clock.server";
+import { getStore } from "~/lib/db/index.server";
+import type { AppSessionPatch, AppSessionRecord, Theme } from "~/lib/db/store.server";
+import { env } from "~/lib/env.server";
+import { sessionRequiredResponse, withDatabase, type SessionEndReason } from "~/lib/http.server";
+import { logger } from "~/lib/log.server";
+
+export type AppSession = AppSessionRecord & {
+  /** How this request proved the session: our cookie, or a Bearer header. */
+  via: "cookie" | "bearer";
+};
+
+export interface SessionUser {
+  id?: string | null;
+  name?: string | null;
+  email?: string | null;
+}
+
+/** 43 base64url characters: exactly what generateSessionToken makes. Anything else is not a session. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/** Bigger Authorization / Cookie values are not looked at at all. */
+const MAX_CREDENTIAL_LENGTH = 4096;
+
+export function generateSessionToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export function hashSessionToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export function isSessionTokenShape(value: unknown): value is string {
+  return typeof value === "string" && TOKEN_SHAPE.test(value);
+}
+
+// --- settings ----------------------------------------------------------------
+
+export interface SessionLifetimes {
+  ttlSeconds: number;
+  idleTimeoutSeconds: number;
+}
+
+export function sessionLifetimes(rememberMe: boolean): SessionLifetimes {
+  const e = env();
+  if (!rememberMe) {
+    return { ttlSeconds: e.APP_SESSION_TTL_HOURS * 3600, idleTimeoutSeconds: e.APP_SESSION_IDLE_MINUTES * 60 };
+  }
+  const ttlSeconds = e.APP_SESSION_REMEMBER_DAYS * 86400;
+  return { ttlSeconds, idleTimeoutSeconds: Math.min(ttlSeconds, e.APP_SESSION_REMEMBER_IDLE_DAYS * 86400) };
+}
+
+// --- cookie ------------------------------------------------------------------
+
+/**
+ * The cookie rides inside the admin's iframe, so it is third-party there:
+ * `SameSite=None; Secure; Partitioned`, with the `__Host-` prefix. Plain-http
+ * localhost in development cannot be Secure, so there it is `app_session`
+ * with SameSite=Lax (the sandbox admin frames the app from the same site).
+ */
+export function cookieIsSecure(): boolean {
+  const e = env();
+  return e.isProduction || e.APP_URL.startsWith("https://");
+}
+
+export function sessionCookieName(): string {
+  return cookieIsSecure() ? "__Host-app_session" : "app_session";
+}
+
+let cookie: { key: string; cookie: Cookie } | undefined;
+
+function sessionCookie(): Cookie {
+  const e = env();
+  const secure = cookieIsSecure();
+  const key = `${secure}:${e.SESSION_SECRET.join(",")}`;
+  if (cookie?.key !== key) {
+    cookie = {
+      key,
+      cookie: createCookie(sessionCookieName(), {
+        httpOnly: true,
+        path: "/",
+        secure,
+        sameSite: secure ? "none" : "lax",
+        partitioned: secure,
+        // Signed: a value we did not issue is rejected before any lookup.
+        secrets: e.SESSION_SECRET,
+      }),
+    };
+  }
+  return cookie.cookie;
+}
+
+/** Set-Cookie for a new session. Without remember-me it has no Max-Age: it dies with the browser. */
+export function createSessionCookie(token: string, options: { rememberMe?: boolean } = {}): Promise<string> {
+  const maxAge = options.rememberMe ? sessionLifetimes(true).ttlSeconds : undefined;
+  return sessionCookie().serialize(token, { maxAge });
+}
+
+/** Set-Cookie that removes the session cookie (Max-Age=0). */
+export function clearSessionCookie(): Promise<string> {
+  return sessionCookie().serialize("", { maxAge: 0 });
+}
+
+// --- reading the credential --------------------------------------------------
+
+type Credential = { kind: "cookie" | "bearer"; token: string } | { kind: "none"; cookieSent: boolean };
+
+/**
+ * Other kinds of bearer credential (Shopify session tokens) are resolved by
+ * their platform module, which registers here; anything unrecognised is "no
+ * session".
+ */
+export type BearerResolver = (
+  request: Request,
+  bearer: string,
+) => Promise<AppSession | Response | null | undefined>;
+const bearerResolvers: BearerResolver[] = [];
+export function registerBearerResolver(resolver: BearerResolver): void {
+  if (!bearerResolvers.includes(resolver)) bearerResolvers.push(resolver);
+}
+
+function bearerOf(request: Request): string | null {
+  const header = request.headers.get("authorization");
+  if (!header || header.length > MAX_CREDENTIAL_LENGTH) return null;
+  const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
+  return match ? match[1] : null;
+}
+
+async function readCredential(request: Request): Promise<Credential> {
+  const bearer = bearerOf(request);
+  if (bearer !== null && isSessionTokenShape(bearer)) return { kind: "bearer", token: bearer };
+
+  const header = request.headers.get("cookie");
+  if (!header) return { kind: "none", cookieSent: false };
+  const name = sessionCookieName();
+  if (!header.includes(`${name}=`)) return { kind: "none", cookieSent: false };
+  if (header.length > MAX_CREDENTIAL_LENGTH * 2) return { kind: "none", cookieSent: true };
+  const value: unknown = await sessionCookie().parse(header);
+  return isSessionTokenShape(value) ? { kind: "cookie", token: value } : { kind: "none", cookieSent: true };
+}
+
+// --- the session API ---------------------------------------------------------
+
+export function clientIp(request: Request): string | null {
+  // server.js replaces this header with the address Express resolved (trust
+  // proxy settings apply), so a client cannot choose it.
+  return request.headers.get("x-client-ip");
+}
+
+export function userAgent(request: Request): string | null {
+  return request.headers.get("user-agent")?.slice(0, 512) ?? null;
+}
+
+export interface NewSessionInput {
+  request: Request;
+  clientId: string;
+  user?: SessionUser;
+  theme?: Theme;
+  rememberMe?: boolean;
+  data?: Record<string, unknown>;
+}
+
+/** Create a session with a fresh token (never one the request carried). */
+export async function createAppSession(
+  input: NewSessionInput,
+): Promise<{ session: AppSessionRecord; token: string; setCookie: string }> {
+  const token = generateSessionToken();
+  const rememberMe = input.rememberMe ?? false;
+  const store = await getStore();
+  const session = await store.createAppSession(
+    {
+      tokenHash: hashSessionToken(token),
+      clientId: input.clientId,
+      ...sessionLifetimes(rememberMe),
+      userId: input.user?.id ?? null,
+      userName: input.user?.name ?? null,
+      userEmail: input.user?.email ?? null,
+      theme: input.theme,
+      ipAddress: clientIp(input.request),
+      userAgent: userAgent(input.request),
+      rememberMe,
+      data: input.data,
+    },
+    now(),
+  );
+  logger.info({ event: "session.created", sessionId: session.id, clientId: session.clientId }, "app session created");
+  return { session, token, setCookie: await createSessionCookie(token, { rememberMe }) };
+}
+
+export type SessionLookup =
+  | { session: AppSession; reason: null }
+  | { session: null; reason: SessionEndReason; cookieSent: boolean; ended: AppSessionRecord | null };
+
+/** The request's app session, or why there is none. Never throws for bad input. */
+export async function getAppSession(request: Request): Promise<SessionLookup> {
+  const credential = await readCredential(request);
+  if (credential.kind === "none") {
+    return { session: null, reason: "unauthenticated", cookieSent: credential.cookieSent, ended: null };
+  }
+  const store = await getStore();
+  const { status, session } = await store.validateAppSession(
+    hashSessionToken(credential.token),
+    env().APP_SESSION_TOUCH_SECONDS,
+    now(),
+  );
+  const cookieSent = credential.kind === "cookie";
+  switch (status) {
+    case "valid":
+      return { session: { ...(session as AppSessionRecord), via: credential.kind }, reason: null };
+    case "unknown":
+      return { session: null, reason: "unauthenticated", cookieSent, ended: null };
+    default:
+      return { session: null, reason: status, cookieSent, ended: session };
+  }
+}
+
+/**
+ * The request's app session, or a thrown Response: a redirect to
+ * `/?reason=…` for documents, 401 JSON for data and API requests. Every
+ * protected loader and action calls this itself.
+ */
+export async function requireAppSession(request: Request): Promise<AppSession> {
+  return withDatabase(async () => {
+    const bearer = bearerOf(request);
+    if (bearer !== null && !isSessionTokenShape(bearer)) {
+      for (const resolve of bearerResolvers) {
+        const resolved = await resolve(request, bearer);
+        if (resolved instanceof Response) throw resolved;
+        if (resolved) return resolved;
+      }
+      throw sessionRequiredResponse(request, "unauthenticated");
+    }
+
+    const lookup = await getAppSession(request);
+    if (lookup.session) return lookup.session;
+
+    if (lookup.ended) {
+      logger.info(
+        { event: `session.${lookup.reason}`, sessionId: lookup.ended.id, clientId: lookup.ended.clientId },
+        "app session refused",
+      );
+    }
+    const headers = new Headers();
+    if (lookup.cookieSent) headers.append("Set-Cookie", await clearSessionCookie());
+    throw sessionRequiredResponse(request, lookup.reason, headers);
+  });
+}
+
+/**
+ * Log out: destroy the request's session (if any) and return the headers
+ * that clear its cookie.
+ */
+export async function destroyAppSession(
+  request: Request,
+  reason: "logged_out" = "logged_out",
+): Promise<{ destroyed: AppSessionRecord | null; headers: Headers }> {
+  return withDatabase(async () => {
+    const lookup = await getAppSession(request);
+    let destroyed: AppSessionRecord | null = null;
+    if (lookup.session) {
+      const store = await getStore();
+      if ((await store.destroyAppSession(lookup.session.id, reason, now())) > 0) destroyed = lookup.session;
+      logger.info({ event: "session.logged_out", sessionId: lookup.session.id }, "app session destroyed");
+    }
+    const headers = new Headers({ "Set-Cookie": await clearSessionCookie(), "Cache-Control": "no-store" });
+    return { destroyed, headers };
+  });
+}
+
+/** Change what a live session carries (theme, user details, data). */
+export async function updateAppSession(sessionId: string, patch: AppSessionPatch): Promise<AppSessionRecord | null> {
+  const store = await getStore();
+  return store.updateAppSession(sessionId, patch, now());
+}
+
+/**
+ * Give a live session a new token (and new lifetimes), e.g. "keep me signed
+ * in on this device". The old token stops working at once.
+ */
+export async function rotateAppSession(
+  sessionId: string,
+  options: { rememberMe: boolean },
+): Promise<{ session: AppSessionRecord; token: string; setCookie: string } | null> {
+  const token = generateSessionToken();
+  const store = await getStore();
+  const session = await store.rotateAppSession(
+    sessionId,
+    hashSessionToken(token),
+    { ...sessionLifetimes(options.rememberMe), rememberMe: options.rememberMe },
+    now(),
+  );
+  if (!session) return null;
+  return { session, token, setCookie: await createSessionCookie(token, options) };
+}
+
+/** Revoke one, all, or all-but-one of a client's (or one user's) sessions. */
+export async function revokeAppSessions(scope: {
+  clientId: string;
+  userId?: string | null;
+  sessionId?: string | null;
+  exceptSessionId?: string | null;
+  reason?: string;
+}): Promise<number> {
+  const store = await getStore();
+  return store.revokeAppSessions(scope, now());
+}
+
+/** The live sessions of a client (optionally one user's), most recent first. */
+export async function listAppSessions(clientId: string, userId: string | null = null): Promise<AppSessionRecord[]> {
+  const store = await getStore();
+  return store.listAppSessions(clientId, userId, now());
+}
+
+export interface CleanupOptions {
+  batchSize?: number;
+  eventRetentionDays?: number;
+  /** Stop after this many batches (a bound for very large backlogs); the next run continues. */
+  maxBatches?: number;
+}
+
+/**
+ * Remove dead sessions and old audit rows in short batches (each its own
+ * transaction), until a batch comes back short.
+ */
+export async function cleanupExpiredSessions(
+  options: CleanupOptions = {},
+): Promise<{ appSessions: number; sessionEvents: number; batches: number }> {
+  const batchSize = options.batchSize ?? 5000;
+  const maxBatches = options.maxBatches ?? 10_000;
+  const store = await getStore();
+  const total = { appSessions: 0, sessionEvents: 0, batches: 0 };
+  while (total.batches < maxBatches) {
+    const removed = await store.cleanupBatch(
+      { batchSize, eventRetentionDays: options.eventRetentionDays ?? 90 },
+      now(),
+    );
+    total.batches += 1;
+    total.appSessions += removed.appSessions;
+    total.sessionEvents += removed.sessionEvents;
+    if (removed.appSessions < batchSize && removed.sessionEvents < batchSize) break;
+  }
+  logger.info({ event: "sessions.cleanup", ...total }, "expired sessions cleaned up");
+  return total;
+}

@@ -1,0 +1,35 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { BlockStack, Card, Page, Text } from "@shopify/polaris";
+import { SessionEnded } from "~/components/SessionEnded";
+import { env } from "~/lib/env.server";
+import { isSessionEndReason } from "~/lib/http.server";
+
+export const meta: MetaFunction = () => [{ title: "Embedded Sessions" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const reason = new URL(request.url).searchParams.get("reason");
+  const e = env();
+  return json({
+    reason: isSessionEndReason(reason) ? reason : null,
+    limits: { ttlHours: e.APP_SESSION_TTL_HOURS, idleMinutes: e.APP_SESSION_IDLE_MINUTES },
+  });
+}
+
+export default function Landing() {
+  const { reason, limits } = useLoaderData<typeof loader>();
+  if (reason) return <SessionEnded reason={reason} limits={limits} />;
+  return (
+    <Page narrowWidth title="Embedded Sessions">
+      <Card>
+        <BlockStack gap="300">
+          <Text as="p" variant="bodyMd">
+            This app runs inside your Shopify or Commerce7 admin. Install it from the app store, then open it from
+            your admin's Apps menu.
+          </Text>
+        </BlockStack>
+      </Card>
+    </Page>
+  );
+}

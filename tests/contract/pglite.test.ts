@@ -1,0 +1,4 @@
+import { pgliteBackend } from "../support/databases";
+import { describeSessionContract } from "./session-contract";
+
+describeSessionContract(pgliteBackend);

@@ -1,0 +1,9 @@
+import { describe } from "vitest";
+import { postgresAvailable, postgresBackend } from "../support/databases";
+import { describeSessionContract } from "./session-contract";
+
+if (postgresAvailable()) {
+  describeSessionContract(postgresBackend);
+} else {
+  describe.skip("session contract on PostgreSQL (TEST_DATABASE_URL not set)", () => {});
+}

@@ -1,0 +1,226 @@
+/**
+ * The built app over real HTTP: health, the refusal shapes of DESIGN.md,
+ * cookie attributes from real Set-Cookie headers, and start-up settings.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { now } from "~/lib/clock.server";
+import { openPostgres } from "~/lib/db/postgres.server";
+import { Store } from "~/lib/db/store.server";
+import { migrate } from "~/lib/db/migrate.server";
+import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions.server";
+import { startApp, startAppExpectingFailure, TEST_APP_ENV, type RunningApp } from "../support/app-server";
+import { createScratchDatabase, postgresAvailable } from "../support/databases";
+
+/** Attributes of a Set-Cookie header, lower-cased names. */
+function cookieAttributes(setCookie: string) {
+  const [pair, ...attrs] = setCookie.split(";").map((s) => s.trim());
+  const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+  const map = new Map<string, string | true>(
+    attrs.map((a): [string, string | true] => {
+      const i = a.indexOf("=");
+      return i < 0 ? [a.toLowerCase(), true] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
+    }),
+  );
+  return { name, value, attrs: map };
+}
+
+describe("the app over HTTP (embedded PGlite)", () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp();
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("GET /healthz is 200 with the database reachable", async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ok", database: "pglite" });
+    expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("GET /app without a session redirects a document to /?reason=unauthenticated", async () => {
+    const res = await fetch(`${app.url}/app`, { redirect: "manual", headers: { Accept: "text/html" } });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/?reason=unauthenticated");
+  });
+
+  it("GET /app without a session gives API clients 401 JSON", async () => {
+    const res = await fetch(`${app.url}/app`, { headers: { Accept: "application/json" } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toMatch(/application\/json/);
+    expect(await res.json()).toEqual({ error: "unauthenticated", message: expect.any(String) });
+  });
+
+  it("a Remix data request without a session gets 401 JSON", async () => {
+    const res = await fetch(`${app.url}/app?_data=routes%2Fapp._index`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: "unauthenticated" });
+  });
+
+  it("a garbage cookie is no session: redirect, and the cookie is cleared with every attribute", async () => {
+    const res = await fetch(`${app.url}/app`, {
+      redirect: "manual",
+      headers: { Accept: "text/html", Cookie: "__Host-app_session=%%%not-a-token%%%" },
+    });
+    expect(res.status).toBe(302);
+    const cookie = cookieAttributes(res.headers.get("set-cookie") ?? "");
+    expect(cookie.name).toBe("__Host-app_session");
+    expect(cookie.value).toBe("");
+    expect(cookie.attrs.get("max-age")).toBe("0");
+    expect(cookie.attrs.get("path")).toBe("/");
+    expect(cookie.attrs.get("httponly")).toBe(true);
+    expect(cookie.attrs.get("secure")).toBe(true);
+    expect(cookie.attrs.get("samesite")).toBe("None");
+    expect(cookie.attrs.get("partitioned")).toBe(true);
+    expect(cookie.attrs.has("domain")).toBe(false);
+  });
+
+  it("the landing page explains a reason in plain words", async () => {
+    const res = await fetch(`${app.url}/?reason=idle`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("You were signed out after inactivity");
+    expect(html).toContain("30 minutes");
+  });
+
+  it("every response carries the security headers, static files included", async () => {
+    const page = await fetch(`${app.url}/`);
+    const css = /href="(\/build\/[^"]+\.css)"/.exec(await page.text())?.[1];
+    expect(css).toBeTruthy();
+    for (const res of [page, await fetch(`${app.url}${css}`), await fetch(`${app.url}/healthz`)]) {
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+      expect(res.headers.get("content-security-policy")).toMatch(/frame-ancestors/);
+    }
+    expect(page.headers.get("content-security-policy")).toContain("https://admin.shopify.com");
+  });
+
+  it("GET /logout is not allowed (no GET changes state)", async () => {
+    const res = await fetch(`${app.url}/logout`);
+    expect(res.status).toBe(405);
+  });
+});
+
+describe("start-up settings", () => {
+  it("production refuses to start without SESSION_SECRET and TOKEN_ENCRYPTION_KEY, naming them", async () => {
+    const { code, output } = await startAppExpectingFailure({
+      NODE_ENV: "production",
+      APP_URL: "https://app.example",
+      PGLITE_DIR: "memory://",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain("SESSION_SECRET");
+    expect(output).toContain("TOKEN_ENCRYPTION_KEY");
+    expect(output).not.toMatch(/at .*\.js:\d+/); // a message, not a stack
+  });
+
+  it("a bad value stops the server with a message naming the variable", async () => {
+    const { code, output } = await startAppExpectingFailure({
+      ...TEST_APP_ENV,
+      APP_SESSION_IDLE_MINUTES: "soon",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain("APP_SESSION_IDLE_MINUTES");
+  });
+});
+
+const withPostgres = postgresAvailable();
+
+describe.runIf(withPostgres)("sessions over HTTP on PostgreSQL", () => {
+  let app: RunningApp;
+  let store: Store;
+  let drop: () => Promise<void>;
+  let closeDb: () => Promise<void>;
+
+  beforeAll(async () => {
+    const scratch = await createScratchDatabase();
+    drop = scratch.drop;
+    const db = await openPostgres(scratch.url);
+    await migrate(db);
+    store = new Store(db);
+    closeDb = () => db.close();
+    app = await startApp({ DATABASE_URL: scratch.url });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await closeDb?.();
+    await drop?.();
+  });
+
+  async function sessionCookie() {
+    const client = await store.upsertClient({ platform: "commerce7", externalId: "http-tenant", organizationName: "HTTP Winery" }, now());
+    const token = generateSessionToken();
+    const session = await store.createAppSession(
+      { tokenHash: hashSessionToken(token), clientId: client.id, userName: "Ada", ...sessionLifetimes(false) },
+      now(),
+    );
+    const setCookie = await createSessionCookie(token);
+    return { session, token, cookie: setCookie.split(";")[0] };
+  }
+
+  it("a valid cookie opens the dashboard; the response is not cacheable", async () => {
+    const { cookie } = await sessionCookie();
+    const res = await fetch(`${app.url}/app`, { headers: { Cookie: cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const html = await res.text();
+    expect(html).toContain("HTTP Winery");
+    expect(html).toContain("Ada");
+  });
+
+  it("the app session token works as Authorization: Bearer for API clients", async () => {
+    const { token } = await sessionCookie();
+    const res = await fetch(`${app.url}/app?_data=routes%2Fapp._index`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ client: "HTTP Winery", platform: "commerce7" });
+  });
+
+  it("POST /logout destroys the row, clears the cookie and lands on /?reason=logged_out", async () => {
+    const { cookie, session } = await sessionCookie();
+    const res = await fetch(`${app.url}/logout`, { method: "POST", redirect: "manual", headers: { Cookie: cookie } });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/?reason=logged_out");
+    const cleared = cookieAttributes(res.headers.get("set-cookie") ?? "");
+    expect(cleared).toMatchObject({ name: "__Host-app_session", value: "" });
+    expect(cleared.attrs.get("max-age")).toBe("0");
+    expect(await store.db.rows("get_client", { p_client_id: session.clientId })).toHaveLength(1);
+    const after = await fetch(`${app.url}/app`, { headers: { Cookie: cookie, Accept: "application/json" } });
+    expect(after.status).toBe(401);
+    expect(await after.json()).toMatchObject({ error: "unauthenticated" });
+  });
+});
+
+describe("database down", () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    // Nothing listens on port 1: every connection is refused at once.
+    app = await startApp({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("/healthz answers 503 with a JSON reason", async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: "unavailable", reason: expect.any(String) });
+  });
+
+  it("a request with a session cookie gets 503 JSON, not a 500 with a stack", async () => {
+    const cookie = (await createSessionCookie(generateSessionToken())).split(";")[0];
+    const res = await fetch(`${app.url}/app`, { headers: { Cookie: cookie, Accept: "application/json" } });
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body).toMatchObject({ error: "unavailable", message: expect.any(String) });
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.(js|ts):\d+/);
+  });
+
+  it("a document request gets a 503 page that says so", async () => {
+    const cookie = (await createSessionCookie(generateSessionToken())).split(";")[0];
+    const res = await fetch(`${app.url}/app`, { headers: { Cookie: cookie, Accept: "text/html" } });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain("temporarily unavailable");
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Shared helpers for session tests: requests as a browser or an API client
+ * would send them, and the response a refused request gets.
+ */
+import { expect } from "vitest";
+import type { Store } from "~/lib/db/store.server";
+import { now } from "~/lib/clock.server";
+
+export const APP = "https://app.test.example";
+
+/** `name=value` of a Set-Cookie header, as a browser would send it back. */
+export function cookiePair(setCookie: string): string {
+  return setCookie.split(";")[0];
+}
+
+export function documentRequest(path: string, init: { cookie?: string; headers?: Record<string, string> } = {}) {
+  const headers = new Headers({ Accept: "text/html,application/xhtml+xml", ...init.headers });
+  if (init.cookie) headers.set("Cookie", init.cookie);
+  return new Request(`${APP}${path}`, { headers });
+}
+
+export function dataRequest(path: string, init: { cookie?: string; bearer?: string } = {}) {
+  const headers = new Headers({ Accept: "application/json" });
+  if (init.cookie) headers.set("Cookie", init.cookie);
+  if (init.bearer !== undefined) headers.set("Authorization", `Bearer ${init.bearer}`);
+  return new Request(`${APP}${path}`, { headers });
+}
+
+/** The Response a protected function threw. Fails the test if it resolved or threw something else. */
+export async function refusal(promise: Promise<unknown>): Promise<Response> {
+  try {
+    await promise;
+  } catch (thrown) {
+    expect(thrown).toBeInstanceOf(Response);
+    return thrown as Response;
+  }
+  throw new Error("expected the request to be refused, but it was accepted");
+}
+
+export async function expectRedirectReason(promise: Promise<unknown>, reason: string) {
+  const response = await refusal(promise);
+  expect(response.status).toBe(302);
+  expect(response.headers.get("Location")).toBe(`/?reason=${reason}`);
+  return response;
+}
+
+export async function expectJson401(promise: Promise<unknown>, reason: string) {
+  const response = await refusal(promise);
+  expect(response.status).toBe(401);
+  expect(await response.json()).toMatchObject({ error: reason, message: expect.any(String) });
+  return response;
+}
+
+let counter = 0;
+export async function makeClient(store: Store, platform: "shopify" | "commerce7" = "commerce7") {
+  counter += 1;
+  return store.upsertClient(
+    { platform, externalId: platform === "shopify" ? `shop-${counter}-${process.pid}.myshopify.com` : `tenant-${counter}-${process.pid}`, organizationName: `Org ${counter}` },
+    now(),
+  );
+}
