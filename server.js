@@ -5,6 +5,7 @@
 // resolved once (trust proxy) for the session's IP; settings are checked and
 // the database opened before the port is bound; and shutdown closes the
 // database cleanly (the embedded PGlite flushes and releases its folder).
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import url from "node:url";
@@ -79,6 +80,9 @@ app.use((req, res, next) => {
   // The session records the client's address as Express resolved it; a
   // client-sent header of this name is discarded.
   req.headers["x-client-ip"] = req.ip ?? "";
+  // One id per request: logs correlate on it, and Remix's parallel loaders
+  // share per-request state through it (app/lib/request-context.server.ts).
+  req.headers["x-request-id"] = randomUUID();
   // Remix strips `_data` before loaders see the URL; keep the fact that this
   // is a data request so refusals answer JSON (app/lib/http.server.ts).
   if (Object.hasOwn(req.query, "_data")) req.headers["x-remix-data"] = "1";

@@ -6,6 +6,7 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { isDataRequest } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
+import { releaseRequestContext } from "~/lib/request-context.server";
 import { applyDocumentHeaders } from "~/lib/security.server";
 
 export { boot, shutdown, ConfigError } from "~/lib/server-lifecycle.server";
@@ -20,6 +21,7 @@ export default function handleRequest(
   _loadContext: AppLoadContext,
 ) {
   applyDocumentHeaders(responseHeaders, new URL(request.url).searchParams.get("shop"));
+  for (const cookie of releaseRequestContext(request)) responseHeaders.append("Set-Cookie", cookie);
   const apiError = jsonErrorFor(request, remixContext);
   if (apiError) {
     responseHeaders.set("Content-Type", "application/json; charset=utf-8");
@@ -71,8 +73,9 @@ function jsonErrorFor(request: Request, context: EntryContext) {
   return null;
 }
 
-export const handleDataRequest: HandleDataRequestFunction = (response) => {
+export const handleDataRequest: HandleDataRequestFunction = (response, { request }) => {
   if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
+  for (const cookie of releaseRequestContext(request)) response.headers.append("Set-Cookie", cookie);
   return response;
 };
 

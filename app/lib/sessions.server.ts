@@ -15,14 +15,15 @@ import { createHash, randomBytes } from "node:crypto";
 import { createCookie, type Cookie } from "@remix-run/node";
 import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
-import type { AppSessionPatch, AppSessionRecord, Theme } from "~/lib/db/store.server";
+import type { AppSessionPatch, AppSessionRecord, CleanupCounts, Theme } from "~/lib/db/store.server";
 import { env } from "~/lib/env.server";
 import { sessionRequiredResponse, withDatabase, type SessionEndReason } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
+import { queueSetCookie, requestContext } from "~/lib/request-context.server";
 
 export type AppSession = AppSessionRecord & {
   /** How this request proved the session: our cookie, or a Bearer header. */
-  via: "cookie" | "bearer";
+  via: "cookie" | "bearer" | "entry";
 };
 
 export interface SessionUser {
@@ -120,17 +121,32 @@ export function clearSessionCookie(): Promise<string> {
 type Credential = { kind: "cookie" | "bearer"; token: string } | { kind: "none"; cookieSent: boolean };
 
 /**
- * Other kinds of bearer credential (Shopify session tokens) are resolved by
- * their platform module, which registers here; anything unrecognised is "no
- * session".
+ * Platform modules plug in here (app/lib/shopify.server.ts,
+ * app/lib/commerce7.server.ts), so the session module knows no platform:
+ *
+ * - an EntryHandler recognises a platform's entry (the admin framing
+ *   `/app?…` with its signed parameters), verifies it, and starts a session
+ *   with startAppSession; it throws a Response when the entry is refused;
+ * - a BearerResolver turns a platform credential sent as
+ *   `Authorization: Bearer …` (a Shopify session token) into the app session
+ *   it maps to, or throws a Response.
  */
-export type BearerResolver = (
-  request: Request,
-  bearer: string,
-) => Promise<AppSession | Response | null | undefined>;
-const bearerResolvers: BearerResolver[] = [];
-export function registerBearerResolver(resolver: BearerResolver): void {
-  if (!bearerResolvers.includes(resolver)) bearerResolvers.push(resolver);
+export interface EntryHandler {
+  name: string;
+  /** Does this request carry this platform's entry parameters? (cheap; no I/O) */
+  matches(request: Request): boolean;
+  enter(request: Request): Promise<AppSession>;
+}
+export type BearerResolver = (request: Request, bearer: string) => Promise<AppSession | null>;
+
+const entryHandlers = new Map<string, EntryHandler>();
+const bearerResolvers = new Map<string, BearerResolver>();
+
+export function registerEntryHandler(handler: EntryHandler): void {
+  entryHandlers.set(handler.name, handler);
+}
+export function registerBearerResolver(name: string, resolver: BearerResolver): void {
+  bearerResolvers.set(name, resolver);
 }
 
 function bearerOf(request: Request): string | null {
@@ -228,19 +244,50 @@ export async function getAppSession(request: Request): Promise<SessionLookup> {
   }
 }
 
+type Outcome = { session: AppSession } | { refusal: Response };
+
 /**
  * The request's app session, or a thrown Response: a redirect to
- * `/?reason=…` for documents, 401 JSON for data and API requests. Every
- * protected loader and action calls this itself.
+ * `/?reason=…` for documents, 401 JSON for data and API requests, 503 when
+ * the database is unreachable. Every protected loader and action calls this
+ * itself; the loaders of one request share one resolution (one lookup, one
+ * platform verification), see request-context.server.ts.
  */
 export async function requireAppSession(request: Request): Promise<AppSession> {
+  const context = requestContext(request);
+  let pending = context?.session as Promise<Outcome> | undefined;
+  if (!pending) {
+    pending = resolveAppSession(request);
+    if (context) context.session = pending;
+  }
+  const outcome = await pending;
+  // A Response body can be read once; each caller throws its own copy.
+  if ("refusal" in outcome) throw outcome.refusal.clone();
+  return outcome.session;
+}
+
+async function resolveAppSession(request: Request): Promise<Outcome> {
+  try {
+    return { session: await findOrEnterSession(request) };
+  } catch (thrown) {
+    if (thrown instanceof Response) return { refusal: thrown };
+    throw thrown;
+  }
+}
+
+async function findOrEnterSession(request: Request): Promise<AppSession> {
   return withDatabase(async () => {
+    if (request.method === "GET") {
+      for (const handler of entryHandlers.values()) {
+        if (handler.matches(request)) return handler.enter(request);
+      }
+    }
+
     const bearer = bearerOf(request);
     if (bearer !== null && !isSessionTokenShape(bearer)) {
-      for (const resolve of bearerResolvers) {
-        const resolved = await resolve(request, bearer);
-        if (resolved instanceof Response) throw resolved;
-        if (resolved) return resolved;
+      for (const resolve of bearerResolvers.values()) {
+        const session = await resolve(request, bearer);
+        if (session) return session;
       }
       throw sessionRequiredResponse(request, "unauthenticated");
     }
@@ -258,6 +305,24 @@ export async function requireAppSession(request: Request): Promise<AppSession> {
     if (lookup.cookieSent) headers.append("Set-Cookie", await clearSessionCookie());
     throw sessionRequiredResponse(request, lookup.reason, headers);
   });
+}
+
+/**
+ * For entry handlers: a new session for a verified platform user, its cookie
+ * queued on this request's response, and the session this browser's cookie
+ * carried before (if any) destroyed, since the cookie now points elsewhere.
+ */
+export async function startAppSession(
+  input: NewSessionInput,
+): Promise<{ session: AppSession; token: string; setCookie: string }> {
+  const previous = await getAppSession(input.request).catch(() => null);
+  const created = await createAppSession(input);
+  queueSetCookie(input.request, created.setCookie);
+  if (previous?.session && previous.session.via === "cookie") {
+    const store = await getStore();
+    await store.destroyAppSession(previous.session.id, "replaced", now());
+  }
+  return { ...created, session: { ...created.session, via: "entry" } };
 }
 
 /**
@@ -338,11 +403,11 @@ export interface CleanupOptions {
  */
 export async function cleanupExpiredSessions(
   options: CleanupOptions = {},
-): Promise<{ appSessions: number; sessionEvents: number; batches: number }> {
+): Promise<CleanupCounts & { batches: number }> {
   const batchSize = options.batchSize ?? 5000;
   const maxBatches = options.maxBatches ?? 10_000;
   const store = await getStore();
-  const total = { appSessions: 0, sessionEvents: 0, batches: 0 };
+  const total = { appSessions: 0, sessionEvents: 0, oauthStates: 0, batches: 0 };
   while (total.batches < maxBatches) {
     const removed = await store.cleanupBatch(
       { batchSize, eventRetentionDays: options.eventRetentionDays ?? 90 },
@@ -351,7 +416,8 @@ export async function cleanupExpiredSessions(
     total.batches += 1;
     total.appSessions += removed.appSessions;
     total.sessionEvents += removed.sessionEvents;
-    if (removed.appSessions < batchSize && removed.sessionEvents < batchSize) break;
+    total.oauthStates += removed.oauthStates;
+    if (Math.max(removed.appSessions, removed.sessionEvents, removed.oauthStates) < batchSize) break;
   }
   logger.info({ event: "sessions.cleanup", ...total }, "expired sessions cleaned up");
   return total;

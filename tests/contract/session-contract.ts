@@ -340,6 +340,26 @@ export function describeSessionContract(backend: Backend) {
       });
     });
 
+    describe("OAuth state nonces", () => {
+      const stateHash = () => hashSessionToken(`state-${Math.random()}`);
+
+      it("a nonce is accepted once, for its own shop, before it expires", async () => {
+        const hash = stateHash();
+        await db.store.createOAuthState({ stateHash: hash, platform: "shopify", shop: "a.myshopify.com", ttlSeconds: 600 }, now());
+        expect(await db.store.consumeOAuthState({ stateHash: hash, platform: "shopify", shop: "b.myshopify.com" }, now())).toBe(false);
+        expect(await db.store.consumeOAuthState({ stateHash: hash, platform: "shopify", shop: "a.myshopify.com" }, now())).toBe(true);
+        expect(await db.store.consumeOAuthState({ stateHash: hash, platform: "shopify", shop: "a.myshopify.com" }, now())).toBe(false);
+      });
+
+      it("an expired nonce is refused and cleaned up", async () => {
+        const hash = stateHash();
+        await db.store.createOAuthState({ stateHash: hash, platform: "shopify", shop: "a.myshopify.com", ttlSeconds: 600 }, now());
+        advanceClock(11 * MINUTE);
+        expect(await db.store.consumeOAuthState({ stateHash: hash, platform: "shopify", shop: "a.myshopify.com" }, now())).toBe(false);
+        expect((await cleanupExpiredSessions()).oauthStates).toBeGreaterThanOrEqual(1);
+      });
+    });
+
     describe("malformed credentials are simply no session", () => {
       const malformed: Array<[string, string]> = [
         ["an empty cookie", ""],

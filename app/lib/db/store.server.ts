@@ -103,6 +103,7 @@ const validationSchema = z.object({
 const cleanupSchema = z.object({
   app_sessions_removed: count,
   session_events_removed: count,
+  oauth_states_removed: count,
 });
 
 const uninstallSchema = z.object({
@@ -140,6 +141,12 @@ export interface RevokeScope {
   sessionId?: string | null;
   exceptSessionId?: string | null;
   reason?: string;
+}
+
+export interface CleanupCounts {
+  appSessions: number;
+  sessionEvents: number;
+  oauthStates: number;
 }
 
 export interface SessionEvent {
@@ -258,14 +265,18 @@ export class Store {
   async cleanupBatch(
     options: { batchSize: number; eventRetentionDays: number },
     now: Date,
-  ): Promise<{ appSessions: number; sessionEvents: number }> {
+  ): Promise<CleanupCounts> {
     const rows = await this.db.rows("cleanup_expired_sessions", {
       p_batch_size: options.batchSize,
       p_event_retention_days: options.eventRetentionDays,
       p_now: now,
     });
     const r = cleanupSchema.parse(rows[0]);
-    return { appSessions: r.app_sessions_removed, sessionEvents: r.session_events_removed };
+    return {
+      appSessions: r.app_sessions_removed,
+      sessionEvents: r.session_events_removed,
+      oauthStates: r.oauth_states_removed,
+    };
   }
 
   async recordSessionEvent(event: SessionEvent, now: Date): Promise<void> {
@@ -279,6 +290,33 @@ export class Store {
       p_detail: event.detail ?? {},
       p_now: now,
     });
+  }
+
+  // --- OAuth state nonces -------------------------------------------------
+
+  async createOAuthState(
+    input: { stateHash: string; platform: Platform; shop: string; ttlSeconds: number },
+    now: Date,
+  ): Promise<void> {
+    await this.db.scalar("create_oauth_state", {
+      p_state_hash: input.stateHash,
+      p_platform: input.platform,
+      p_shop: input.shop,
+      p_ttl_seconds: input.ttlSeconds,
+      p_now: now,
+    });
+  }
+
+  /** True exactly once for a live nonce issued for this platform and shop. */
+  async consumeOAuthState(input: { stateHash: string; platform: Platform; shop: string }, now: Date): Promise<boolean> {
+    return z.boolean().parse(
+      await this.db.scalar("consume_oauth_state", {
+        p_state_hash: input.stateHash,
+        p_platform: input.platform,
+        p_shop: input.shop,
+        p_now: now,
+      }),
+    );
   }
 
   // --- clients ------------------------------------------------------------
