@@ -107,7 +107,8 @@ if (isDevelopment) {
   });
   app.all("*", (req, res, next) => createRequestHandler({ build, mode: "development" })(req, res, next));
 } else {
-  app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
+  // Production rendering (errors sanitised, no stacks) for production and test runs alike.
+  app.all("*", createRequestHandler({ build, mode: "production" }));
 }
 
 // Last resort: never a stack trace to the client.

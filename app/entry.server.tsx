@@ -6,6 +6,7 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { isDataRequest } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
+import "~/lib/platforms.server";
 import { releaseRequestContext } from "~/lib/request-context.server";
 import { applyDocumentHeaders } from "~/lib/security.server";
 

@@ -16,8 +16,9 @@ export interface RunningApp {
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 
+/** NODE_ENV=test: production rendering and cookies (APP_URL is https), with the platform sandbox available. */
 export const TEST_APP_ENV = {
-  NODE_ENV: "production",
+  NODE_ENV: "test",
   APP_URL: "https://app.test.example",
   SESSION_SECRET: "test-session-secret-0123456789abcdef0123456789",
   TOKEN_ENCRYPTION_KEY: "0000000000000000000000000000000000000000000000000000000000000001",
