@@ -42,15 +42,33 @@ export function jsonError(status: number, error: string, message: string, init: 
   return new Response(JSON.stringify({ error, message }), { status, headers });
 }
 
+/** Where the merchant came from, when the ended session tells us: the landing page links back there. */
+export interface SessionOrigin {
+  platform: "shopify" | "commerce7";
+  /** Shop domain or Commerce7 tenant id. */
+  externalId: string;
+}
+
+/** `/?reason=…` (and the platform, when known, so the page can link back to the right admin). */
+export function reasonPath(reason: SessionEndReason, origin?: SessionOrigin | null): string {
+  const params = new URLSearchParams({ reason });
+  if (origin) {
+    params.set("platform", origin.platform);
+    params.set(origin.platform === "shopify" ? "shop" : "tenant", origin.externalId);
+  }
+  return `/?${params}`;
+}
+
 /** What to answer when a request has no valid app session. */
 export function sessionRequiredResponse(
   request: Request,
   reason: SessionEndReason,
   init: HeadersInit = {},
+  origin?: SessionOrigin | null,
 ): Response {
   if (isDataRequest(request)) return jsonError(401, reason, REASON_MESSAGES[reason], init);
   const headers = new Headers(init);
-  headers.set("Location", `/?reason=${reason}`);
+  headers.set("Location", reasonPath(reason, origin));
   headers.set("Cache-Control", NO_STORE);
   return new Response(null, { status: 302, headers });
 }
