@@ -7,7 +7,7 @@ export default defineConfig({
   },
   test: {
     include: ["app/**/*.test.{ts,tsx}", "tests/**/*.test.ts"],
-    exclude: ["tests/e2e/**", "node_modules/**", "build/**"],
+    exclude: ["node_modules/**", "build/**"],
     globalSetup: ["tests/support/global-setup.ts"],
     setupFiles: ["tests/support/setup.ts"],
     testTimeout: 30_000,

@@ -35,11 +35,17 @@ export function isDataRequest(request: Request): boolean {
 
 export const NO_STORE = "no-store";
 
-export function jsonError(status: number, error: string, message: string, init: HeadersInit = {}): Response {
+export function jsonError(
+  status: number,
+  error: string,
+  message: string,
+  init: HeadersInit = {},
+  extra: Record<string, string> = {},
+): Response {
   const headers = new Headers(init);
   headers.set("Content-Type", "application/json; charset=utf-8");
   headers.set("Cache-Control", NO_STORE);
-  return new Response(JSON.stringify({ error, message }), { status, headers });
+  return new Response(JSON.stringify({ error, message, ...extra }), { status, headers });
 }
 
 /** Where the merchant came from, when the ended session tells us: the landing page links back there. */
@@ -66,7 +72,10 @@ export function sessionRequiredResponse(
   init: HeadersInit = {},
   origin?: SessionOrigin | null,
 ): Response {
-  if (isDataRequest(request)) return jsonError(401, reason, REASON_MESSAGES[reason], init);
+  // `reasonUrl`: the page that explains, for clients that want to show it (the app's own error boundary does).
+  if (isDataRequest(request)) {
+    return jsonError(401, reason, REASON_MESSAGES[reason], init, { reasonUrl: reasonPath(reason, origin) });
+  }
   const headers = new Headers(init);
   headers.set("Location", reasonPath(reason, origin));
   headers.set("Cache-Control", NO_STORE);

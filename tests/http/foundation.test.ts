@@ -48,7 +48,7 @@ describe("the app over HTTP (embedded PGlite)", () => {
     const res = await fetch(`${app.url}/app`, { headers: { Accept: "application/json" } });
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
-    expect(await res.json()).toEqual({ error: "unauthenticated", message: expect.any(String) });
+    expect(await res.json()).toEqual({ error: "unauthenticated", message: expect.any(String), reasonUrl: "/?reason=unauthenticated" });
   });
 
   it("a Remix data request without a session gets 401 JSON", async () => {
