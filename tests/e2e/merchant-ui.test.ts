@@ -137,6 +137,7 @@ describe.runIf(runnable)("merchant pages in Chromium", () => {
     });
     expect(moved.status).toBe(200);
     await page.getByRole("tab", { name: "Sessions" }).click();
+    await page.waitForURL(/\/\?reason=idle&platform=commerce7/);
     await expect.poll(() => page.getByRole("heading", { name: "You were signed out after inactivity" }).isVisible(), { timeout: 5000 }).toBe(true);
     expect(await page.getByText("no activity for 30 minutes").isVisible()).toBe(true);
     await screenshot(page, "ui-idle");
