@@ -23,6 +23,8 @@ export interface TestDatabase {
   store: Store;
   /** Direct SQL on the same database, to inspect rows behind the store's back. */
   sql: SqlExecutor;
+  /** Supabase backend only: the project URL (the stand-in) the store talks to. */
+  supabaseUrl?: string;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,7 @@ export const supabaseBackend: Backend = {
       name: "Supabase",
       store: new Store(db),
       sql: direct,
+      supabaseUrl: standin.url,
       async close() {
         await db.close();
         await standin.close();
