@@ -58,11 +58,9 @@ export async function ensureSupabaseRoles(baseUrl = TEST_DATABASE_URL as string)
       ["authenticated", "nologin noinherit"],
       ["service_role", "nologin noinherit bypassrls"],
     ];
-    const existing = new Set(
-      (await admin<{ rolname: string }[]>`select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role')`).map(
-        (r) => r.rolname,
-      ),
-    );
+    const found = await admin<{ rolname: string; rolbypassrls: boolean }[]>`
+      select rolname, rolbypassrls from pg_roles where rolname in ('anon', 'authenticated', 'service_role')`;
+    const existing = new Set(found.map((r) => r.rolname));
     for (const [role, attributes] of roles) {
       if (existing.has(role)) continue;
       try {
@@ -73,8 +71,10 @@ export async function ensureSupabaseRoles(baseUrl = TEST_DATABASE_URL as string)
         if (code !== "42710" && code !== "23505") throw error;
       }
     }
-    // As on Supabase, service_role bypasses row-level security.
-    await admin.unsafe("alter role service_role bypassrls");
+    // As on Supabase, service_role bypasses row-level security (fix a role created otherwise).
+    if (found.some((r) => r.rolname === "service_role" && !r.rolbypassrls)) {
+      await admin.unsafe("alter role service_role bypassrls");
+    }
   } finally {
     await admin.end();
   }

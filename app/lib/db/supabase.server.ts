@@ -28,7 +28,7 @@ export interface SupabaseOptions {
 }
 
 /** What a failed `.rpc()` resolves to. */
-export interface FailedRpc {
+interface FailedRpc {
   /** HTTP status; 0 when no response arrived. */
   status: number;
   error: { code?: string; message?: string; details?: string | null; hint?: string | null };
@@ -50,7 +50,7 @@ const MAX_MESSAGE_LENGTH = 300;
  * users) when the database cannot be reached from here, a typed
  * DatabaseError carrying PostgREST's code, details and hint otherwise.
  */
-export function toSupabaseError(failed: FailedRpc, timeoutMs: number): DatabaseError | DatabaseUnavailableError {
+function toSupabaseError(failed: FailedRpc, timeoutMs: number): DatabaseError | DatabaseUnavailableError {
   const { status, error } = failed;
   const code = error.code || undefined;
   const cause = { status, ...error };
