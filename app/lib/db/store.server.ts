@@ -159,6 +159,31 @@ export interface SessionEvent {
   detail?: Record<string, unknown>;
 }
 
+// --- Shopify app sessions, keyed by the session token's sid -------------------
+
+export const shopifyTokenSessionStatusSchema = z.enum(["valid", "rotated", "created", "revoked", "not_installed", "user_mismatch"]);
+export type ShopifyTokenSessionStatus = z.infer<typeof shopifyTokenSessionStatusSchema>;
+
+const shopifyTokenSessionSchema = z.object({
+  status: shopifyTokenSessionStatusSchema,
+  session: appSessionSchema.nullable(),
+});
+
+export interface ShopifyTokenSessionInput {
+  shop: string;
+  sid: string;
+  userId: string;
+  /** Hex SHA-256 of a token the app just minted. */
+  tokenHash: string;
+  /** A document entry (rotates a live session, replaces a revoked one) rather than a bearer request. */
+  entry: boolean;
+  ttlSeconds: number;
+  idleTimeoutSeconds: number;
+  touchIntervalSeconds: number;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+}
+
 // --- platform sessions (Shopify's SessionStorage shape; tokens arrive encrypted) ---
 
 export const platformSessionRowSchema = z
@@ -422,6 +447,29 @@ export class Store {
 
   async deleteClient(platform: Platform, externalId: string): Promise<number> {
     return count.parse(await this.db.scalar("delete_client", { p_platform: platform, p_external_id: externalId }));
+  }
+
+  // --- Shopify app sessions -----------------------------------------------
+
+  /** The app session for a verified Shopify session token (find, rotate or create by sid), in one round trip. */
+  async shopifyAppSessionForToken(
+    input: ShopifyTokenSessionInput,
+    now: Date,
+  ): Promise<{ status: ShopifyTokenSessionStatus; session: AppSessionRecord | null }> {
+    const rows = await this.db.rows("shopify_app_session_for_token", {
+      p_shop: input.shop,
+      p_sid: input.sid,
+      p_user_id: input.userId,
+      p_token_hash: input.tokenHash,
+      p_entry: input.entry,
+      p_ttl_seconds: Math.round(input.ttlSeconds),
+      p_idle_timeout_seconds: Math.round(input.idleTimeoutSeconds),
+      p_touch_interval_seconds: input.touchIntervalSeconds,
+      p_ip_address: input.ipAddress ?? null,
+      p_user_agent: input.userAgent ?? null,
+      p_now: now,
+    });
+    return shopifyTokenSessionSchema.parse(rows[0]);
   }
 
   // --- platform sessions ----------------------------------------------------

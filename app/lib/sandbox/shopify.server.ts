@@ -516,3 +516,24 @@ export async function deliverSandboxWebhook(input: {
   await response.body?.cancel();
   return { status: response.status, webhookId: delivery.webhookId };
 }
+
+// --- the admin page --------------------------------------------------------------
+
+/** What the sandbox admin page needs to frame the app for one staff member of one shop. */
+export async function sandboxAdminFrame(
+  store: string,
+  options: { userId?: string | null; sid?: string | null } = {},
+): Promise<{ shop: string; shopName: string; iframeSrc: string; appOrigin: string; tokenUrl: string } | null> {
+  const shop = sandboxShopDomain(store);
+  if (!shop) return null;
+  const userId = options.userId || DEFAULT_SANDBOX_USER;
+  const sid = options.sid || sandboxSid(shop, userId);
+  const tokenUrl = `/sandbox/shopify/session-token?${new URLSearchParams({ shop, user: userId, sid })}`;
+  return {
+    shop,
+    shopName: shopState(shop).name,
+    iframeSrc: await sandboxAdminEntryUrl(shop, { userId, sid }),
+    appOrigin: new URL(env().APP_URL).origin,
+    tokenUrl,
+  };
+}

@@ -1,0 +1,75 @@
+import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { BlockStack, Button, Card, InlineStack, Page, Text, TextField } from "@shopify/polaris";
+import { useState } from "react";
+import { z } from "zod";
+import { requireSandbox } from "~/lib/sandbox/index.server";
+import { listSandboxShops, sandboxPlatformCalls, sandboxShopDomain, storeNameOf } from "~/lib/sandbox/shopify.server";
+
+export const meta: MetaFunction = () => [{ title: "Shopify sandbox" }];
+
+export function loader() {
+  requireSandbox("shopify");
+  return json({ shops: listSandboxShops(), calls: sandboxPlatformCalls() }, { headers: { "Cache-Control": "no-store" } });
+}
+
+const form = z.object({
+  intent: z.enum(["open"]),
+  store: z.string().transform((s, ctx) => sandboxShopDomain(s) ?? (ctx.addIssue({ code: "custom", message: "Use letters, digits and dashes." }), z.NEVER)),
+});
+
+/** POST /sandbox/shopify: open a test shop's admin. */
+export async function action({ request }: ActionFunctionArgs) {
+  requireSandbox("shopify");
+  const parsed = form.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) return json({ error: parsed.error.issues[0].message }, { status: 400 });
+  return redirect(`/sandbox/shopify/admin/${storeNameOf(parsed.data.store)}`);
+}
+
+/** GET /sandbox/shopify: the local Shopify stand-in (development and tests only). */
+export default function ShopifySandbox() {
+  const { shops, calls } = useLoaderData<typeof loader>();
+  const [store, setStore] = useState("sandbox-shop");
+  return (
+    <Page title="Shopify sandbox" subtitle="A local stand-in for Shopify: never runs in production.">
+      <BlockStack gap="400">
+        <Card>
+          <Form method="post">
+            <input type="hidden" name="intent" value="open" />
+            <BlockStack gap="300">
+              <TextField label="Test shop" name="store" value={store} onChange={setStore} suffix=".myshopify.com" autoComplete="off" />
+              <InlineStack gap="200">
+                <Button submit>Open in the admin</Button>
+              </InlineStack>
+            </BlockStack>
+          </Form>
+        </Card>
+        <Card>
+          <BlockStack gap="200">
+            <Text as="h2" variant="headingMd">
+              Test shops
+            </Text>
+            {shops.length === 0 ? <Text as="p">None yet.</Text> : null}
+            {shops.map((shop) => (
+              <InlineStack key={shop.domain} gap="300">
+                <Link to={`/sandbox/shopify/admin/${storeNameOf(shop.domain)}`}>{shop.name}</Link>
+                <Text as="span" tone="subdued">
+                  {shop.domain} · {shop.installed ? `installed (${shop.grantedScopes})` : "app not installed"}
+                </Text>
+              </InlineStack>
+            ))}
+          </BlockStack>
+        </Card>
+        <Card>
+          <Text as="p">
+            Calls the app made to Shopify: <strong>{calls.total}</strong>{" "}
+            {Object.entries(calls.byKind)
+              .map(([kind, n]) => `${kind} ${n}`)
+              .join(", ")}
+          </Text>
+        </Card>
+      </BlockStack>
+    </Page>
+  );
+}
