@@ -15,16 +15,18 @@ export function loader() {
 }
 
 const form = z.object({
-  intent: z.enum(["open"]),
+  intent: z.enum(["open", "install"]),
   store: z.string().transform((s, ctx) => sandboxShopDomain(s) ?? (ctx.addIssue({ code: "custom", message: "Use letters, digits and dashes." }), z.NEVER)),
 });
 
-/** POST /sandbox/shopify: open a test shop's admin. */
+/** POST /sandbox/shopify: open a test shop's admin, or install the app on it from the "App Store" (OAuth). */
 export async function action({ request }: ActionFunctionArgs) {
   requireSandbox("shopify");
   const parsed = form.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return json({ error: parsed.error.issues[0].message }, { status: 400 });
-  return redirect(`/sandbox/shopify/admin/${storeNameOf(parsed.data.store)}`);
+  const { intent, store } = parsed.data;
+  if (intent === "install") return redirect(`/install/shopify?${new URLSearchParams({ shop: store })}`);
+  return redirect(`/sandbox/shopify/admin/${storeNameOf(store)}`);
 }
 
 /** GET /sandbox/shopify: the local Shopify stand-in (development and tests only). */
@@ -35,15 +37,23 @@ export default function ShopifySandbox() {
     <Page title="Shopify sandbox" subtitle="A local stand-in for Shopify: never runs in production.">
       <BlockStack gap="400">
         <Card>
-          <Form method="post">
-            <input type="hidden" name="intent" value="open" />
-            <BlockStack gap="300">
-              <TextField label="Test shop" name="store" value={store} onChange={setStore} suffix=".myshopify.com" autoComplete="off" />
-              <InlineStack gap="200">
+          <BlockStack gap="300">
+            <TextField label="Test shop" value={store} onChange={setStore} suffix=".myshopify.com" autoComplete="off" />
+            <InlineStack gap="200">
+              <Form method="post" reloadDocument>
+                <input type="hidden" name="intent" value="install" />
+                <input type="hidden" name="store" value={store} />
+                <Button submit variant="primary">
+                  Install on a test shop
+                </Button>
+              </Form>
+              <Form method="post">
+                <input type="hidden" name="intent" value="open" />
+                <input type="hidden" name="store" value={store} />
                 <Button submit>Open in the admin</Button>
-              </InlineStack>
-            </BlockStack>
-          </Form>
+              </Form>
+            </InlineStack>
+          </BlockStack>
         </Card>
         <Card>
           <BlockStack gap="200">
@@ -53,7 +63,7 @@ export default function ShopifySandbox() {
             {shops.length === 0 ? <Text as="p">None yet.</Text> : null}
             {shops.map((shop) => (
               <InlineStack key={shop.domain} gap="300">
-                <Link to={`/sandbox/shopify/admin/${storeNameOf(shop.domain)}`}>{shop.name}</Link>
+                <Link to={`/sandbox/shopify/admin/${shop.store}`}>{shop.name}</Link>
                 <Text as="span" tone="subdued">
                   {shop.domain} · {shop.installed ? `installed (${shop.grantedScopes})` : "app not installed"}
                 </Text>

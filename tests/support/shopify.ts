@@ -66,7 +66,7 @@ export function cookiesOf(response: Response): string {
   return response.headers
     .getSetCookie()
     .map((c) => c.split(";")[0])
-    .filter((pair) => !pair.endsWith("="))
+    .filter((pair) => pair.slice(pair.indexOf("=") + 1) !== "") // a cleared cookie is not sent back
     .join("; ");
 }
 

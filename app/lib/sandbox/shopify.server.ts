@@ -120,6 +120,8 @@ function shopState(domain: string): SandboxShop {
 
 export interface SandboxShopView {
   domain: string;
+  /** The store name (the admin URL's /store/{name}). */
+  store: string;
   name: string;
   installed: boolean;
   grantedScopes: string | null;
@@ -129,6 +131,7 @@ export interface SandboxShopView {
 export function listSandboxShops(): SandboxShopView[] {
   return [...state().shops.values()].map((s) => ({
     domain: s.domain,
+    store: storeNameOf(s.domain),
     name: s.name,
     installed: s.grantedScopes !== null,
     grantedScopes: s.grantedScopes,

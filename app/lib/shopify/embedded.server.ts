@@ -218,7 +218,7 @@ export async function resolveShopifyBearer(request: Request, bearer: string): Pr
 
 // --- pages that load App Bridge ------------------------------------------------
 
-function escapeHtml(value: string): string {
+export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
