@@ -19,3 +19,4 @@ registerBearerResolver("shopify", resolveShopifyBearer);
 export { appBridgeFor, bouncePage } from "./shopify/embedded.server";
 export { shopifyConfigured } from "./shopify/config.server";
 export { beginInstall, completeInstall } from "./shopify/install.server";
+export { handleShopifyWebhook } from "./shopify/webhooks.server";

@@ -5,7 +5,13 @@ import { BlockStack, Button, Card, InlineStack, Page, Text, TextField } from "@s
 import { useState } from "react";
 import { z } from "zod";
 import { requireSandbox } from "~/lib/sandbox/index.server";
-import { listSandboxShops, sandboxPlatformCalls, sandboxShopDomain, storeNameOf } from "~/lib/sandbox/shopify.server";
+import {
+  deliverSandboxWebhook,
+  listSandboxShops,
+  sandboxPlatformCalls,
+  sandboxShopDomain,
+  storeNameOf,
+} from "~/lib/sandbox/shopify.server";
 
 export const meta: MetaFunction = () => [{ title: "Shopify sandbox" }];
 
@@ -15,17 +21,24 @@ export function loader() {
 }
 
 const form = z.object({
-  intent: z.enum(["open", "install"]),
+  intent: z.enum(["open", "install", "uninstall"]),
   store: z.string().transform((s, ctx) => sandboxShopDomain(s) ?? (ctx.addIssue({ code: "custom", message: "Use letters, digits and dashes." }), z.NEVER)),
 });
 
-/** POST /sandbox/shopify: open a test shop's admin, or install the app on it from the "App Store" (OAuth). */
+/**
+ * POST /sandbox/shopify: open a test shop's admin, install the app on it from
+ * the "App Store" (OAuth), or uninstall it (Shopify sends app/uninstalled).
+ */
 export async function action({ request }: ActionFunctionArgs) {
   requireSandbox("shopify");
   const parsed = form.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return json({ error: parsed.error.issues[0].message }, { status: 400 });
   const { intent, store } = parsed.data;
   if (intent === "install") return redirect(`/install/shopify?${new URLSearchParams({ shop: store })}`);
+  if (intent === "uninstall") {
+    await deliverSandboxWebhook({ appOrigin: new URL(request.url).origin, shop: store, topic: "app/uninstalled" });
+    return redirect("/sandbox/shopify");
+  }
   return redirect(`/sandbox/shopify/admin/${storeNameOf(store)}`);
 }
 
@@ -62,11 +75,20 @@ export default function ShopifySandbox() {
             </Text>
             {shops.length === 0 ? <Text as="p">None yet.</Text> : null}
             {shops.map((shop) => (
-              <InlineStack key={shop.domain} gap="300">
+              <InlineStack key={shop.domain} gap="300" blockAlign="center">
                 <Link to={`/sandbox/shopify/admin/${shop.store}`}>{shop.name}</Link>
                 <Text as="span" tone="subdued">
                   {shop.domain} · {shop.installed ? `installed (${shop.grantedScopes})` : "app not installed"}
                 </Text>
+                {shop.installed ? (
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="uninstall" />
+                    <input type="hidden" name="store" value={shop.store} />
+                    <Button submit variant="plain" tone="critical">
+                      Uninstall (sends app/uninstalled)
+                    </Button>
+                  </Form>
+                ) : null}
               </InlineStack>
             ))}
           </BlockStack>

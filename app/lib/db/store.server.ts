@@ -472,6 +472,25 @@ export class Store {
     return shopifyTokenSessionSchema.parse(rows[0]);
   }
 
+  // --- Shopify webhooks -----------------------------------------------------
+
+  /** Apply one webhook delivery once: 'processed', 'duplicate' (applied before) or 'stale' (an uninstall older than the current install). */
+  async processShopifyWebhook(
+    input: { webhookId: string; topic: string; shop: string; scope?: string | null; triggeredAt?: Date | null },
+    now: Date,
+  ): Promise<"processed" | "duplicate" | "stale"> {
+    return z.enum(["processed", "duplicate", "stale"]).parse(
+      await this.db.scalar("process_shopify_webhook", {
+        p_webhook_id: input.webhookId,
+        p_topic: input.topic,
+        p_shop: input.shop,
+        p_scope: input.scope ?? null,
+        p_triggered_at: input.triggeredAt ?? null,
+        p_now: now,
+      }),
+    );
+  }
+
   // --- platform sessions ----------------------------------------------------
 
   /** Insert or replace; false (nothing stored) when the shop has no installed client. */
