@@ -179,6 +179,29 @@ describe("the app inside the Shopify admin (sandbox)", () => {
     expect(res.headers.get("location")).toMatch(/^\/auth\/shopify\/session-token\?/);
   });
 
+  it("an offline token about to expire is refreshed once, even when several entries arrive together", async () => {
+    const shop = uniqueShop("refresh");
+    const configure = (accessTokenTtlSeconds: number) =>
+      fetch(`${app.url}/sandbox/shopify/shops/${shop}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ accessTokenTtlSeconds }),
+      });
+    expect((await configure(120)).status).toBe(200); // the install's token expires within the 5-minute window
+    await openFromAdmin(shop);
+    await configure(3600);
+    const before = await platformCalls(app);
+
+    const entries = await Promise.all(Array.from({ length: 5 }, () => openFromAdmin(shop, { sid: crypto.randomUUID() })));
+    for (const { res } of entries) expect(res.status).toBe(200);
+    const after = await platformCalls(app);
+    expect(after.byKind["oauth.refresh_token"] - (before.byKind["oauth.refresh_token"] ?? 0)).toBe(1);
+    expect(after.total - before.total).toBe(1);
+
+    await openFromAdmin(shop);
+    expect((await platformCalls(app)).total).toBe(after.total);
+  });
+
   it("the sandbox admin frames the app with Shopify's signed parameters", async () => {
     const src = new URL(await adminIframeSrc(app, "params-check"));
     expect(local(app, src.toString())).toMatch(/\/app\?/);

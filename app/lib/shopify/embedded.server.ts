@@ -18,6 +18,7 @@
  *   not bounced again (no loop).
  */
 import { redirect } from "@remix-run/node";
+import type { GraphqlClient } from "@shopify/shopify-api";
 import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import type { AppSessionRecord } from "~/lib/db/store.server";
@@ -44,6 +45,7 @@ import {
   SessionTokenRefusedError,
   ShopifyReauthorizationRequiredError,
   ShopifyUnavailableError,
+  withShopifyAdmin,
 } from "./offline-access.server";
 import { isShopifySessionTokenShape, verifyShopifySessionToken, type SessionTokenClaims } from "./session-token.server";
 
@@ -103,7 +105,8 @@ async function answeringShopifyFailures<T>(request: Request, work: () => Promise
     if (error instanceof ShopifyUnavailableError) {
       throw serviceUnavailableResponse("Shopify is not answering right now. Nothing was lost; please try again in a moment.");
     }
-    if (error instanceof ShopifyReauthorizationRequiredError) throw sessionRequiredResponse(request, "unauthenticated");
+    // No usable offline token and no session token to get one with: ask for one (bounce or App Bridge retry).
+    if (error instanceof ShopifyReauthorizationRequiredError) throw bounceResponse(request);
     throw error;
   }
 }
@@ -214,6 +217,29 @@ export async function resolveShopifyBearer(request: Request, bearer: string): Pr
     throw retryWithFreshTokenResponse();
   }
   return appSessionForToken(request, verified.claims, false);
+}
+
+// --- the Admin API, for loaders and actions -------------------------------------
+
+/** The session token this request carries: App Bridge's bearer, or the entry's id_token. */
+function sessionTokenOf(request: Request): string | null {
+  const bearer = /^Bearer (\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+  if (bearer && isShopifySessionTokenShape(bearer)) return bearer;
+  const idToken = new URL(request.url).searchParams.get("id_token");
+  return idToken && idToken.length <= MAX_ID_TOKEN_LENGTH ? idToken : null;
+}
+
+/**
+ * Call the Admin API for the shop of `session` (from requireAppSession). The
+ * offline token is refreshed when it is about to expire; if Shopify says it
+ * was revoked, it is replaced by token exchange with this request's session
+ * token. When that is impossible (a cookie-only request), the request is
+ * answered so that App Bridge brings one: a bounce for pages, a 401 with
+ * X-Shopify-Retry-Invalid-Session-Request for data requests.
+ */
+export async function shopifyAdmin<T>(request: Request, session: AppSession, run: (admin: GraphqlClient) => Promise<T>): Promise<T> {
+  if (session.platform !== "shopify") throw jsonError(400, "not_shopify", "This session is not a Shopify session.");
+  return answeringShopifyFailures(request, () => withShopifyAdmin(session.clientExternalId, sessionTokenOf(request), run));
 }
 
 // --- pages that load App Bridge ------------------------------------------------

@@ -11,8 +11,9 @@
 import {
   HttpResponseError,
   InvalidJwtError,
-  ShopifyError,
   RequestedTokenType,
+  ShopifyError,
+  type GraphqlClient,
   type Session,
 } from "@shopify/shopify-api";
 import { z } from "zod";
@@ -84,14 +85,25 @@ function offlineId(shop: string): string {
   return shopify().session.getOfflineId(shop);
 }
 
-function isUsable(session: Session | undefined): session is Session {
-  return Boolean(session?.accessToken) && !(session?.expires && session.expires.getTime() <= now().getTime());
+/** An expiring offline token is refreshed this long before it expires (as shopify-app-remix does). */
+export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+/** How long one process holds the right to refresh a shop's token. */
+const REFRESH_LEASE_SECONDS = 30;
+/** Waiting for another process's refresh of a token that has already expired: how often, how many times. */
+const PEER_POLL_MS = 200;
+const PEER_POLL_TRIES = 10;
+
+function expiresWithin(session: Session, ms: number): boolean {
+  return Boolean(session.expires && session.expires.getTime() - ms <= now().getTime());
 }
 
-/** The shop's stored offline session if it has a live access token. */
-export async function loadOfflineSession(shop: string): Promise<Session | undefined> {
-  const session = await shopifySessionStorage.loadSession(offlineId(shop));
-  return isUsable(session) ? session : undefined;
+function isUsable(session: Session | undefined): session is Session {
+  return Boolean(session?.accessToken) && !expiresWithin(session as Session, 0);
+}
+
+function canRefresh(session: Session): boolean {
+  const refreshable = !session.refreshTokenExpires || session.refreshTokenExpires.getTime() > now().getTime();
+  return Boolean(session.refreshToken) && refreshable;
 }
 
 const shopNameSchema = z.object({ shop: z.object({ name: z.string().min(1).max(255) }) });
@@ -141,13 +153,106 @@ async function exchangeAndInstall(shop: string, sessionToken: string): Promise<S
 }
 
 /**
- * The shop's offline session, obtaining one by token exchange when there is
- * none (managed install, or after an uninstall) and a session token is at
- * hand. One exchange per shop at a time in this process.
+ * Refresh an expiring offline token under the database lease. Of all the
+ * app's processes, only the one that claims the lease spends the (single-use)
+ * refresh token; the others use the current token while it lasts, or wait
+ * briefly for the new one. Returns null when the token cannot be renewed
+ * (Shopify refused the refresh token: the session is dropped).
+ */
+export async function refreshUnderLease(stored: Session): Promise<Session | null> {
+  const store = await getStore();
+  const claimed = await store.claimPlatformSessionRefresh(
+    { id: stored.id, expectedExpiresAt: stored.expires ?? null, leaseSeconds: REFRESH_LEASE_SECONDS },
+    now(),
+  );
+  if (!claimed) return refreshedByAnother(stored);
+
+  let refreshed: Session;
+  try {
+    ({ session: refreshed } = await shopify().auth.refreshToken({ shop: stored.shop, refreshToken: stored.refreshToken as string }));
+  } catch (error) {
+    const failure = platformFailure(error, "the token refresh");
+    if (failure instanceof ShopifyUnavailableError) throw failure; // the lease lapses; a later request tries again
+    logger.warn(
+      { event: "shopify.refresh_refused", shop: stored.shop, reason: describe(error) },
+      "Shopify refused the refresh token; dropping the offline session",
+    );
+    await shopifySessionStorage.deleteSession(stored.id);
+    return null;
+  }
+  // Storing releases the lease; false if the shop was uninstalled meanwhile (the new token is dropped).
+  if (!(await shopifySessionStorage.storeSession(refreshed))) return null;
+  logger.info({ event: "shopify.token_refreshed", shop: stored.shop, expiresAt: refreshed.expires?.toISOString() }, "offline token refreshed");
+  return refreshed;
+}
+
+/** Another process holds the lease (or has just refreshed): its token once stored, the current one while it lasts. */
+async function refreshedByAnother(stored: Session): Promise<Session | null> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await shopifySessionStorage.loadSession(stored.id);
+    if (!current) return null;
+    if (current.expires?.getTime() !== stored.expires?.getTime() || isUsable(current)) return current;
+    if (attempt >= PEER_POLL_TRIES) return null;
+    await new Promise((resolve) => setTimeout(resolve, PEER_POLL_MS));
+  }
+}
+
+/**
+ * The shop's offline session, ready to use:
+ *   - refreshed (once, across requests and processes) when it expires within
+ *     five minutes and has a refresh token; if Shopify is unreachable, the
+ *     current token is used while it lasts;
+ *   - obtained by token exchange when there is none (managed install, after an
+ *     uninstall, after a refused refresh) and a session token is at hand.
+ * Otherwise ShopifyReauthorizationRequiredError: the merchant's next request
+ * from the admin brings a session token.
  */
 export async function ensureOfflineSession(shop: string, sessionToken: string | null): Promise<Session> {
-  const existing = await loadOfflineSession(shop);
-  if (existing) return existing;
+  const stored = await shopifySessionStorage.loadSession(offlineId(shop));
+  if (stored?.accessToken) {
+    if (!expiresWithin(stored, REFRESH_BEFORE_EXPIRY_MS)) return stored;
+    if (canRefresh(stored)) {
+      const refreshed = await singleFlight(`refresh:${shop}`, () => refreshUnderLease(stored)).catch((error: unknown) => {
+        if (error instanceof ShopifyUnavailableError && isUsable(stored)) return stored;
+        throw error;
+      });
+      if (refreshed) return refreshed;
+    } else if (isUsable(stored)) {
+      return stored; // expiring, and nothing to refresh it with: use it while it lasts
+    }
+  }
   if (!sessionToken) throw new ShopifyReauthorizationRequiredError(shop);
   return singleFlight(`exchange:${shop}`, () => exchangeAndInstall(shop, sessionToken));
+}
+
+/**
+ * Call the Admin API with the shop's offline token. A 401 means Shopify
+ * revoked the token (an app/uninstalled we never received, a revoked
+ * token...): it is dropped and, with a session token at hand, a new one is
+ * obtained by token exchange and the call made once more (DESIGN.md,
+ * "Lessons"). Without one, ShopifyReauthorizationRequiredError.
+ */
+export async function withShopifyAdmin<T>(
+  shop: string,
+  sessionToken: string | null,
+  run: (admin: GraphqlClient) => Promise<T>,
+): Promise<T> {
+  const call = async (session: Session) => {
+    try {
+      return { ok: true as const, value: await run(new (shopify().clients.Graphql)({ session })) };
+    } catch (error) {
+      if (error instanceof HttpResponseError && error.response.code === 401) return { ok: false as const };
+      throw platformFailure(error, "an Admin API call");
+    }
+  };
+  const session = await ensureOfflineSession(shop, sessionToken);
+  const first = await call(session);
+  if (first.ok) return first.value;
+
+  logger.warn({ event: "shopify.access_token_revoked", shop }, "the Admin API refused the offline token; dropping it");
+  await shopifySessionStorage.deleteSession(session.id);
+  if (!sessionToken) throw new ShopifyReauthorizationRequiredError(shop);
+  const second = await call(await ensureOfflineSession(shop, sessionToken));
+  if (second.ok) return second.value;
+  throw new ShopifyReauthorizationRequiredError(shop);
 }
