@@ -124,6 +124,16 @@ for (const backend of backends) {
       expect(await sessionRows("sid-e")).toHaveLength(1);
     });
 
+    it("parallel App Bridge requests after the session went idle end on ONE replacement session", async () => {
+      const { session } = await enter({ sid: "sid-f" });
+      advanceClock(31 * MINUTE);
+      const requests = await Promise.all(Array.from({ length: 8 }, () => bearerRequest(shop, { sid: "sid-f" })));
+      const sessions = await Promise.all(requests.map((r) => requireAppSession(r)));
+      expect(new Set(sessions.map((s) => s.id)).size).toBe(1);
+      expect(sessions[0].id).not.toBe(session.id);
+      expect(await sessionRows("sid-f")).toHaveLength(1);
+    });
+
     it("a bearer token for a shop that never installed the app is refused without a Shopify call", async () => {
       const before = sandboxPlatformCalls().total;
       const response = await refusal(requireAppSession(await bearerRequest(uniqueShop("never"))));
