@@ -6,14 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { Session } from "@shopify/shopify-api";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
-import { setStore } from "~/lib/db/index.server";
 import { PlatformSessionStorage } from "~/lib/platform-sessions.server";
 import { keyIdOf } from "~/lib/token-encryption.server";
-import { pgliteBackend, postgresAvailable, postgresBackend, type Backend, type TestDatabase } from "../support/databases";
-
-const backends: Backend[] = [pgliteBackend, ...(postgresAvailable() ? [postgresBackend] : [])];
+import { availableBackends, useSuiteDatabase } from "../support/suite-database";
 
 let counter = 0;
 function offlineSession(shop: string, overrides: Partial<Session> = {}) {
@@ -31,33 +28,25 @@ function offlineSession(shop: string, overrides: Partial<Session> = {}) {
   });
 }
 
-for (const backend of backends) {
+for (const backend of availableBackends) {
   describe(`platform sessions on ${backend.name}`, () => {
-    let db: TestDatabase;
+    const database = useSuiteDatabase(backend);
     let shop: string;
     const OLD = randomBytes(32);
     const NEW = randomBytes(32);
     let keys: Buffer[] = [OLD];
     const storage = new PlatformSessionStorage({ keys: () => keys });
 
-    beforeAll(async () => {
-      db = await backend.open();
-      setStore(db.store);
-    });
-    afterAll(async () => {
-      setStore(undefined);
-      await db?.close();
-    });
     beforeEach(async () => {
       freezeClock(new Date("2026-11-23T09:00:00Z"));
       keys = [OLD];
       counter += 1;
       shop = `storage-${counter}-${process.pid}.myshopify.com`;
-      await db.store.upsertClient({ platform: "shopify", externalId: shop }, now());
+      await database().store.upsertClient({ platform: "shopify", externalId: shop }, now());
     });
 
     async function rawRow(id: string) {
-      const [row] = await db.sql.query<Record<string, unknown>>("select * from platform_sessions where id = $1", [id]);
+      const [row] = await database().sql.query<Record<string, unknown>>("select * from platform_sessions where id = $1", [id]);
       return row;
     }
 
@@ -131,7 +120,7 @@ for (const backend of backends) {
 
     it("stores nothing for a shop that is not installed", async () => {
       expect(await storage.storeSession(offlineSession(`never-installed-${counter}.myshopify.com`))).toBe(false);
-      await db.store.uninstallClient("shopify", shop, now());
+      await database().store.uninstallClient("shopify", shop, now());
       const session = offlineSession(shop);
       expect(await storage.storeSession(session)).toBe(false);
       expect(await storage.loadSession(session.id)).toBeUndefined();
@@ -141,7 +130,7 @@ for (const backend of backends) {
       const session = offlineSession(shop);
       await storage.storeSession(session);
       const claim = () =>
-        db.store.claimPlatformSessionRefresh({ id: session.id, expectedExpiresAt: session.expires ?? null, leaseSeconds: 30 }, now());
+        database().store.claimPlatformSessionRefresh({ id: session.id, expectedExpiresAt: session.expires ?? null, leaseSeconds: 30 }, now());
       const results = await Promise.all([claim(), claim(), claim()]);
       expect(results.filter(Boolean)).toHaveLength(1);
       advanceClock(31_000);

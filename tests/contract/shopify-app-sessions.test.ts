@@ -5,33 +5,23 @@
  * sticks for bearer requests; expiry that a valid session token replaces.
  * Shopify itself is the sandbox, reached through the library's fetch hook.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock } from "~/lib/clock.server";
-import { setStore } from "~/lib/db/index.server";
 import "~/lib/platforms.server";
 import { releaseRequestContext } from "~/lib/request-context.server";
 import { sandboxPlatformCalls } from "~/lib/sandbox/shopify.server";
 import { requireAppSession, revokeAppSessions, type AppSession } from "~/lib/sessions.server";
-import { pgliteBackend, postgresAvailable, postgresBackend, type Backend, type TestDatabase } from "../support/databases";
+import { availableBackends, useSuiteDatabase } from "../support/suite-database";
 import { cookiePair, refusal } from "../support/sessions";
 import { bearerRequest, entryRequest, inProcessRequest, uniqueShop } from "../support/shopify";
 
-const backends: Backend[] = [pgliteBackend, ...(postgresAvailable() ? [postgresBackend] : [])];
 const MINUTE = 60_000;
 
-for (const backend of backends) {
+for (const backend of availableBackends) {
   describe(`Shopify app sessions on ${backend.name}`, () => {
-    let db: TestDatabase;
+    const database = useSuiteDatabase(backend);
     let shop: string;
 
-    beforeAll(async () => {
-      db = await backend.open();
-      setStore(db.store);
-    });
-    afterAll(async () => {
-      setStore(undefined);
-      await db?.close();
-    });
     beforeEach(() => {
       // Near the wall clock: the library checks token exchanges against it.
       freezeClock(new Date());
@@ -47,7 +37,7 @@ for (const backend of backends) {
     }
 
     async function sessionRows(sid?: string) {
-      return db.sql.query<{ id: string; platform_sid: string }>(
+      return database().sql.query<{ id: string; platform_sid: string }>(
         `select s.id, s.platform_sid from app_sessions s join clients c on c.id = s.client_id
           where c.external_id = $1 and ($2::text is null or s.platform_sid = $2)`,
         [shop, sid ?? null],
@@ -62,7 +52,7 @@ for (const backend of backends) {
       const after = sandboxPlatformCalls().byKind;
       expect((after["oauth.token_exchange"] ?? 0) - (before["oauth.token_exchange"] ?? 0)).toBe(1);
       expect(await sessionRows("sid-a")).toHaveLength(1);
-      const [client] = await db.sql.query<{ organization_name: string }>("select organization_name from clients where external_id = $1", [shop]);
+      const [client] = await database().sql.query<{ organization_name: string }>("select organization_name from clients where external_id = $1", [shop]);
       expect(client.organization_name).toMatch(/^Inproc/);
     });
 

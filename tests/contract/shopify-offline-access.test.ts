@@ -5,9 +5,8 @@
  * token exchange, and an Admin API 401 replaces the revoked token. Shopify is
  * the sandbox, whose counter shows every call the app made.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock } from "~/lib/clock.server";
-import { setStore } from "~/lib/db/index.server";
 import { shopifySessionStorage } from "~/lib/platform-sessions.server";
 import "~/lib/platforms.server";
 import { configureSandboxShop, sandboxPlatformCalls, signSandboxSessionToken } from "~/lib/sandbox/shopify.server";
@@ -19,30 +18,21 @@ import {
   ShopifyReauthorizationRequiredError,
   withShopifyAdmin,
 } from "~/lib/shopify/offline-access.server";
-import { pgliteBackend, postgresAvailable, postgresBackend, type Backend, type TestDatabase } from "../support/databases";
+import { availableBackends, useSuiteDatabase } from "../support/suite-database";
 import { refusal } from "../support/sessions";
 import { bearerRequest, entryRequest, inProcessRequest, uniqueShop } from "../support/shopify";
 
-const backends: Backend[] = [pgliteBackend, ...(postgresAvailable() ? [postgresBackend] : [])];
 const SHOP_QUERY = "query ShopName { shop { name } }";
 
 function callsOf(kind: string): number {
   return sandboxPlatformCalls().byKind[kind] ?? 0;
 }
 
-for (const backend of backends) {
+for (const backend of availableBackends) {
   describe(`Shopify offline tokens on ${backend.name}`, () => {
-    let db: TestDatabase;
+    const database = useSuiteDatabase(backend);
     let shop: string;
 
-    beforeAll(async () => {
-      db = await backend.open();
-      setStore(db.store);
-    });
-    afterAll(async () => {
-      setStore(undefined);
-      await db?.close();
-    });
     beforeEach(() => {
       freezeClock(new Date());
       shop = uniqueShop("tokens");
@@ -68,7 +58,7 @@ for (const backend of backends) {
       // Stored (encrypted) for everyone: the next request needs no refresh.
       expect((await ensureOfflineSession(shop, null)).accessToken).toBe(sessions[0].accessToken);
       expect(callsOf("oauth.refresh_token")).toBe(refreshes + 1);
-      const [row] = await db.sql.query<Record<string, unknown>>("select * from platform_sessions where id = $1", [`offline_${shop}`]);
+      const [row] = await database().sql.query<Record<string, unknown>>("select * from platform_sessions where id = $1", [`offline_${shop}`]);
       expect(JSON.stringify(row)).not.toContain(sessions[0].accessToken as string);
       expect(JSON.stringify(row)).not.toContain(sessions[0].refreshToken as string);
     });

@@ -3,17 +3,15 @@
  * each topic changes, that a repeated delivery changes nothing twice, that a
  * bad HMAC touches nothing, and that a body cannot be relabelled.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
-import { setStore } from "~/lib/db/index.server";
 import "~/lib/platforms.server";
 import { sandboxWebhookPayload, signSandboxWebhook, type SandboxWebhookTopic } from "~/lib/sandbox/shopify.server";
 import { requireAppSession } from "~/lib/sessions.server";
 import { handleShopifyWebhook } from "~/lib/shopify.server";
-import { pgliteBackend, postgresAvailable, postgresBackend, type Backend, type TestDatabase } from "../support/databases";
+import { availableBackends, useSuiteDatabase } from "../support/suite-database";
 import { entryRequest, uniqueShop } from "../support/shopify";
 
-const backends: Backend[] = [pgliteBackend, ...(postgresAvailable() ? [postgresBackend] : [])];
 
 function webhookRequest(delivery: { headers: Record<string, string>; body: string }, headers: Record<string, string> = {}) {
   return new Request("https://app.test.example/webhooks/shopify", {
@@ -23,19 +21,11 @@ function webhookRequest(delivery: { headers: Record<string, string>; body: strin
   });
 }
 
-for (const backend of backends) {
+for (const backend of availableBackends) {
   describe(`Shopify webhooks on ${backend.name}`, () => {
-    let db: TestDatabase;
+    const database = useSuiteDatabase(backend);
     let shop: string;
 
-    beforeAll(async () => {
-      db = await backend.open();
-      setStore(db.store);
-    });
-    afterAll(async () => {
-      setStore(undefined);
-      await db?.close();
-    });
     beforeEach(async () => {
       freezeClock(new Date());
       shop = uniqueShop("hooks");
@@ -53,11 +43,11 @@ for (const backend of backends) {
     }
 
     async function state() {
-      const [client] = await db.sql.query<{ install_state: string; organization_name: string | null }>(
+      const [client] = await database().sql.query<{ install_state: string; organization_name: string | null }>(
         "select install_state, organization_name from clients where platform = 'shopify' and external_id = $1",
         [shop],
       );
-      const [counts] = await db.sql.query<{ app: string | number; platform: string | number; scope: string | null }>(
+      const [counts] = await database().sql.query<{ app: string | number; platform: string | number; scope: string | null }>(
         `select (select count(*) from app_sessions s join clients c on c.id = s.client_id where c.external_id = $1) as app,
                 (select count(*) from platform_sessions where shop = $1) as platform,
                 (select max(scope) from platform_sessions where shop = $1) as scope`,
@@ -101,7 +91,7 @@ for (const backend of backends) {
         expect(await send(delivery(topic))).toEqual({ status: 200, body: { ok: true, status: "processed" } });
       }
       expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
-      const events = await db.sql.query<{ event: string }>(
+      const events = await database().sql.query<{ event: string }>(
         "select e.event from session_events e join clients c on c.id = e.client_id where c.external_id = $1 and e.event like 'webhook.%' order by e.id",
         [shop],
       );
