@@ -16,24 +16,35 @@ import {
 import { useEffect, type ReactNode } from "react";
 import { SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { env } from "~/lib/env.server";
+import { appBridgeFor } from "~/lib/shopify.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
 
 export const meta: MetaFunction = () => [{ title: "Embedded Sessions" }];
 
-export async function loader(_: LoaderFunctionArgs) {
+export async function loader({ request }: LoaderFunctionArgs) {
   const e = env();
   return json({
     limits: { ttlHours: e.APP_SESSION_TTL_HOURS, idleMinutes: e.APP_SESSION_IDLE_MINUTES },
+    // Pages the Shopify admin frames load App Bridge (the sandbox's stand-in in development).
+    appBridge: await appBridgeFor(request),
   });
 }
 
 function Document({ children }: { children: ReactNode }) {
+  const appBridge = useRouteLoaderData<typeof loader>("root")?.appBridge;
   return (
     <html lang="en">
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {appBridge ? (
+          <>
+            {/* App Bridge must be the first script on the page. */}
+            <meta name="shopify-api-key" content={appBridge.apiKey} />
+            <script src={appBridge.src} data-api-key={appBridge.apiKey} />
+          </>
+        ) : null}
         <Meta />
         <Links />
       </head>
