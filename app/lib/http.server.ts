@@ -63,6 +63,27 @@ export function serviceUnavailableResponse(message = UNAVAILABLE_MESSAGE): Respo
 }
 
 /**
+ * 429 for a request over a rate limit (app/lib/rate-limit.server.ts). The
+ * body repeats Retry-After as `retryAfter` so a document request, which
+ * Remix renders through the error boundary without the thrown headers, gets
+ * the header back in entry.server.tsx.
+ */
+export function tooManyRequestsResponse(retryAfterSeconds: number): Response {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new Response(
+    JSON.stringify({
+      error: "rate_limited",
+      message: `Too many requests. Please wait ${seconds} second${seconds === 1 ? "" : "s"} and try again.`,
+      retryAfter: seconds,
+    }),
+    {
+      status: 429,
+      headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": NO_STORE, "Retry-After": String(seconds) },
+    },
+  );
+}
+
+/**
  * Run a loader or action body; a database outage becomes a 503 (a Response
  * Remix shows in the error boundary, or JSON to API clients) instead of a 500.
  */

@@ -1,10 +1,12 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { isDataRequest } from "~/lib/http.server";
+import { isDataRequest, withDatabase } from "~/lib/http.server";
+import { enforceRateLimit } from "~/lib/rate-limit.server";
 import { destroyAppSession } from "~/lib/sessions.server";
 
-/** POST /logout: destroy the session row, clear the cookie, land on the explanation. */
+/** POST /logout: destroy the session row, clear the cookie, land on the explanation. Rate limited per IP. */
 export async function action({ request }: ActionFunctionArgs) {
+  await withDatabase(() => enforceRateLimit(request, "logout"));
   const { headers } = await destroyAppSession(request);
   headers.set("Clear-Site-Data", '"cookies"');
   // API clients get JSON; documents and Remix form submissions follow the redirect.
