@@ -209,22 +209,23 @@ const noisyRecorded = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
 async function recordNoisy(
   event: "auth_failed" | "rate_limited",
   request: Request,
-  reason: string,
+  throttleKey: string,
   subject: Partial<AuditSubject> | null,
   detail: Record<string, string | number | boolean | null>,
 ): Promise<void> {
-  const key = `${event}:${reason}:${clientIp(request) ?? "-"}`;
+  const key = `${event}:${throttleKey}:${clientIp(request) ?? "-"}`;
   if (noisyRecorded.has(key)) return;
   noisyRecorded.set(key, true);
-  await storeRow(event, subject, request, { reason, ...detail });
+  await storeRow(event, subject, request, detail);
 }
 
 /**
  * A failed authentication: the one function platform code calls when a
  * credential does not verify (a Shopify session token / id_token, an HMAC, a
- * Commerce7 account token or Basic auth pair). Pass the reason in words in
- * `detail.reason` (e.g. "signature mismatch", "expired"), never the value
- * that failed. Logged and counted every time; the audit row is throttled (see
+ * Commerce7 account token or Basic auth pair). `kind` is the class of
+ * credential (the metric's `reason` label, the row's `detail.kind`); say
+ * what went wrong in words in `detail.reason` ("signature mismatch",
+ * "expired"), never the value that failed. Logged and counted every time; the audit row is throttled (see
  * above). Never throws.
  */
 export async function recordAuthFailure(
@@ -233,9 +234,9 @@ export async function recordAuthFailure(
   detail: AuditDetail & { clientId?: string | null } = {},
 ): Promise<void> {
   const { clientId, ...rest } = detail;
-  const clean = scrub(rest);
+  const clean = { ...scrub(rest), kind };
   metrics().authFailures.inc({ reason: kind });
-  write("auth_failed", { reason: kind, clientId: clientId ?? null, ...requestFields(request), ...clean }, "authentication failed");
+  write("auth_failed", { clientId: clientId ?? null, ...requestFields(request), ...clean }, "authentication failed");
   await recordNoisy("auth_failed", request, kind, clientId ? { clientId } : null, clean);
 }
 

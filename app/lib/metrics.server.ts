@@ -10,41 +10,26 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
+import type { SessionStats } from "~/lib/db/store.server";
 import { logger } from "~/lib/log.server";
 
 function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const databaseUp = new Gauge({
-    name: "app_database_up",
-    help: "1 when the last scrape could read session statistics from the database, 0 when not.",
-    registers: [registry],
-  });
-
-  const activeSessions = new Gauge({
-    name: "app_sessions_active",
-    help: "Live app sessions (not revoked, expired or idle), by platform. Read from the database at scrape.",
-    labelNames: ["platform"] as const,
-    registers: [registry],
-    async collect() {
-      try {
-        const store = await getStore();
-        const stats = await store.sessionStats(now());
-        this.reset();
-        for (const row of stats) this.set({ platform: row.platform }, row.activeSessions);
-        databaseUp.set(1);
-      } catch (error) {
-        this.reset();
-        databaseUp.set(0);
-        logger.warn({ event: "metrics.database_unavailable", err: (error as Error).message }, "metrics: no session statistics");
-      }
-    },
-  });
-
   return {
     registry,
-    activeSessions,
+    databaseUp: new Gauge({
+      name: "app_database_up",
+      help: "1 when this scrape could read session statistics from the database, 0 when not.",
+      registers: [registry],
+    }),
+    activeSessions: new Gauge({
+      name: "app_sessions_active",
+      help: "Live app sessions (not revoked, expired or idle), by platform. Read from the database at scrape.",
+      labelNames: ["platform"] as const,
+      registers: [registry],
+    }),
     sessionsCreated: new Counter({
       name: "app_sessions_created_total",
       help: "App sessions created by this instance (entry and install), by platform.",
@@ -120,8 +105,21 @@ export function metrics(): Metrics {
   return holder.__appMetrics;
 }
 
-/** The Prometheus exposition text and its content type. */
+/**
+ * The Prometheus exposition text and its content type. The database gauges
+ * are read first, in one query (session_stats); with the database down the
+ * scrape still answers, with app_database_up 0 and no active-sessions series.
+ */
 export async function renderMetrics(): Promise<{ body: string; contentType: string }> {
-  const { registry } = metrics();
-  return { body: await registry.metrics(), contentType: registry.contentType };
+  const m = metrics();
+  let stats: SessionStats[] | null = null;
+  try {
+    stats = await (await getStore()).sessionStats(now());
+  } catch (error) {
+    logger.warn({ event: "metrics.database_unavailable", err: (error as Error).message }, "metrics: no session statistics");
+  }
+  m.databaseUp.set(stats ? 1 : 0);
+  m.activeSessions.reset();
+  for (const row of stats ?? []) m.activeSessions.set({ platform: row.platform }, row.activeSessions);
+  return { body: await m.registry.metrics(), contentType: m.registry.contentType };
 }
