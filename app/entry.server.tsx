@@ -4,7 +4,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { isDataRequest } from "~/lib/http.server";
+import { isDataRequest, retryAfterOf } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import "~/lib/platforms.server";
 import { releaseRequestContext } from "~/lib/request-context.server";
@@ -23,7 +23,8 @@ export default function handleRequest(
 ) {
   applyDocumentHeaders(responseHeaders, new URL(request.url).searchParams.get("shop"));
   for (const cookie of releaseRequestContext(request)) responseHeaders.append("Set-Cookie", cookie);
-  const retryAfter = retryAfterFor(remixContext);
+  // A thrown 429 keeps its Retry-After on the rendered page (see retryAfterOf).
+  const retryAfter = retryAfterOf(Object.values(remixContext.staticHandlerContext.errors ?? {}));
   if (retryAfter) responseHeaders.set("Retry-After", retryAfter);
   const apiError = jsonErrorFor(request, remixContext);
   if (apiError) {
@@ -72,19 +73,6 @@ function jsonErrorFor(request: Request, context: EntryContext) {
     if (isRouteErrorResponse(error) && typeof (error.data as { error?: unknown } | null)?.error === "string") {
       return { status: error.status, data: error.data as { error: string; message: string } };
     }
-  }
-  return null;
-}
-
-/**
- * A thrown 429 (rate limit) keeps its Retry-After on a rendered page too:
- * Remix renders the error boundary without the thrown Response's headers, so
- * the seconds travel in its body (tooManyRequestsResponse in http.server.ts).
- */
-function retryAfterFor(context: EntryContext): string | null {
-  for (const error of Object.values(context.staticHandlerContext.errors ?? {})) {
-    const seconds = isRouteErrorResponse(error) ? (error.data as { retryAfter?: unknown } | null)?.retryAfter : undefined;
-    if (typeof seconds === "number" && Number.isFinite(seconds)) return String(Math.max(1, Math.ceil(seconds)));
   }
   return null;
 }

@@ -299,12 +299,13 @@ $$;
 -- Scheduled cleanup run by the app itself (SESSION_CLEANUP_CRON) on several
 -- instances: at each tick every instance calls this, and one of them cleans.
 --
---   1. pg_try_advisory_xact_lock: an instance inside a batch right now makes
---      the others skip at once instead of queueing behind it;
---   2. a lease row (maintenance_leases) held by the instance that started
---      the run, renewed by each of its batches and left to expire: an
---      instance whose tick fires a little late, between two batches or just
---      after the run, sees the lease and skips too.
+--   1. a lease row (maintenance_leases) names the instance that cleans; it is
+--      renewed by each of its batches and left to expire, so the others,
+--      whose ticks fire at the same moment or a little late, read it and
+--      skip without waiting for anything;
+--   2. when the lease is free (first run, or its holder stopped), instances
+--      race for it: pg_try_advisory_xact_lock lets one through and the
+--      others skip at once instead of queueing behind its batch.
 -- Both are transaction-scoped, so this works through a connection pooler and
 -- through supabase-js .rpc() alike (a session-level advisory lock would stay
 -- behind on a pooled connection). Returns 'ran' with one batch's counts, or
@@ -330,7 +331,15 @@ language plpgsql volatile
 set search_path = public, pg_temp
 as $$
 begin
-  -- Arbitrary, fixed key (the migration lock is 7402113001).
+  -- Held by another instance: skip without taking any lock.
+  if exists (select 1 from maintenance_leases
+              where job = 'session_cleanup' and holder <> p_holder and expires_at > p_now) then
+    return query select 'skipped'::text, 0, 0, 0, 0;
+    return;
+  end if;
+
+  -- Free (or ours): one instance at a time goes on. Arbitrary, fixed key
+  -- (the migration lock is 7402113001).
   if not pg_try_advisory_xact_lock(7402113002) then
     return query select 'skipped'::text, 0, 0, 0, 0;
     return;
