@@ -208,10 +208,13 @@ describe.runIf(withPostgres)("a full flow over HTTP: audit rows and logs, and no
     expect(planted.scan("nothing to see", "log")).toEqual([]);
   });
 
-  it("GET on the cleanup endpoint is 405 (no GET changes state)", async () => {
-    const res = await fetch(`${app.url}/api/sessions/cleanup`, { headers: { Authorization: `Bearer ${CRON_SECRET}` } });
-    expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("POST");
+  it("GET works too, for Vercel Cron (which only sends GET), with the same secret and nothing without it", async () => {
+    const refused = await fetch(`${app.url}/api/sessions/cleanup`);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: "unauthorized", message: expect.stringContaining("CRON_SECRET") });
+    const res = await fetch(`${app.url}/api/sessions/cleanup`, { headers: { Authorization: `Bearer ${CRON_SECRET}`, "User-Agent": "vercel-cron/1.0" } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, status: "ran" });
   });
 });
 
