@@ -4,10 +4,9 @@
  * recorded without a write on valid checks, and that credentials never
  * reach a row or a line.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { recordAuthFailure, redactCredentials, resetAuditThrottle } from "~/lib/audit.server";
 import { advanceClock, freezeClock } from "~/lib/clock.server";
-import { setStore } from "~/lib/db/index.server";
 import type { Client } from "~/lib/db/store.server";
 import { metrics } from "~/lib/metrics.server";
 import {
@@ -17,28 +16,25 @@ import {
   requireAppSession,
   revokeAppSessions,
 } from "~/lib/sessions.server";
-import { pgliteBackend, type TestDatabase } from "../../tests/support/databases";
+import type { TestDatabase } from "../../tests/support/databases";
 import { captureLogLines, type CapturedLogs } from "../../tests/support/logs";
 import { SecretRegistry, expectNoSecrets } from "../../tests/support/secret-scan";
 import { cookiePair, documentRequest, makeClient, refusal } from "../../tests/support/sessions";
+import { useTestDatabase } from "../../tests/support/use-database";
 
 const BROWSER = { "User-Agent": "Audit Browser/2.0", "X-Client-IP": "192.0.2.10" };
 const FAKE_JWT =
   "eyJhbGciOiJIUzI1NiJ9.eyJkZXN0IjoiaHR0cHM6Ly9leGFtcGxlLm15c2hvcGlmeS5jb20ifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
 
 describe("audit trail", () => {
+  const database = useTestDatabase();
   let db: TestDatabase;
   let client: Client;
   let logs: CapturedLogs;
 
-  beforeAll(async () => {
-    db = await pgliteBackend.open();
-    setStore(db.store);
+  beforeAll(() => {
+    db = database();
     logs = captureLogLines();
-  });
-  afterAll(async () => {
-    setStore(undefined);
-    await db?.close();
   });
   /** Rows written before this test are not looked at. */
   let watermark = 0;

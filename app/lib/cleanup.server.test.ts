@@ -7,27 +7,25 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
 import { cleanupExpiredSessions, runScheduledCleanup, startCleanupSchedule, stopCleanupSchedule } from "~/lib/cleanup.server";
-import { setStore } from "~/lib/db/index.server";
 import { resetEnv } from "~/lib/env.server";
 import { renderMetrics } from "~/lib/metrics.server";
-import { pgliteBackend, type TestDatabase } from "../../tests/support/databases";
+import type { TestDatabase } from "../../tests/support/databases";
 import { sample } from "../../tests/support/metrics";
+import { useTestDatabase } from "../../tests/support/use-database";
 
 const DAY = 24 * 3600_000;
 
 describe("session cleanup", () => {
+  const database = useTestDatabase();
   let db: TestDatabase;
 
-  beforeAll(async () => {
-    db = await pgliteBackend.open();
-    setStore(db.store);
+  beforeAll(() => {
+    db = database();
   });
-  afterAll(async () => {
+  afterAll(() => {
     delete process.env.SESSION_EVENT_RETENTION_DAYS;
     resetEnv();
     stopCleanupSchedule();
-    setStore(undefined);
-    await db?.close();
   });
   beforeEach(() => {
     freezeClock(new Date("2026-11-23T09:00:00Z"));

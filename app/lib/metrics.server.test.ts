@@ -3,7 +3,7 @@
  * database at scrape, the counters and the latency histogram, and a scrape
  * that still answers when the database does not.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { freezeClock } from "~/lib/clock.server";
 import { setStore } from "~/lib/db/index.server";
 import { DatabaseUnavailableError } from "~/lib/db/errors.server";
@@ -11,21 +11,18 @@ import { Store } from "~/lib/db/store.server";
 import type { Database } from "~/lib/db/types";
 import { renderMetrics } from "~/lib/metrics.server";
 import { createAppSession, requireAppSession } from "~/lib/sessions.server";
-import { pgliteBackend, type TestDatabase } from "../../tests/support/databases";
+import type { TestDatabase } from "../../tests/support/databases";
 import { sample } from "../../tests/support/metrics";
 import { cookiePair, documentRequest, makeClient } from "../../tests/support/sessions";
+import { useTestDatabase } from "../../tests/support/use-database";
 
 describe("metrics", () => {
+  const database = useTestDatabase();
   let db: TestDatabase;
 
-  beforeAll(async () => {
-    db = await pgliteBackend.open();
-    setStore(db.store);
+  beforeAll(() => {
+    db = database();
     freezeClock(new Date("2026-11-23T09:00:00Z"));
-  });
-  afterAll(async () => {
-    setStore(undefined);
-    await db?.close();
   });
 
   it("counts active sessions per platform from the database, and sessions created by this process", async () => {

@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { resetAuditThrottle } from "~/lib/audit.server";
 import { freezeClock } from "~/lib/clock.server";
-import { setStore } from "~/lib/db/index.server";
 import type { Client } from "~/lib/db/store.server";
 import { ConfigError, parseEnv, resetEnv } from "~/lib/env.server";
 import { enforceRateLimit } from "~/lib/rate-limit.server";
@@ -18,8 +17,9 @@ import {
   startAppSession,
   type AppSession,
 } from "~/lib/sessions.server";
-import { pgliteBackend, type TestDatabase } from "../../tests/support/databases";
+import type { TestDatabase } from "../../tests/support/databases";
 import { cookiePair, documentRequest, makeClient, refusal } from "../../tests/support/sessions";
+import { useTestDatabase } from "../../tests/support/use-database";
 
 const LIMITS = {
   RATE_LIMIT_ENTRY_IP: "3/1m",
@@ -29,13 +29,13 @@ const LIMITS = {
 };
 
 describe("rate limits", () => {
+  const database = useTestDatabase();
   let db: TestDatabase;
   let client: Client;
   let entries = 0;
 
-  beforeAll(async () => {
-    db = await pgliteBackend.open();
-    setStore(db.store);
+  beforeAll(() => {
+    db = database();
     Object.assign(process.env, LIMITS);
     resetEnv();
     // A stand-in platform entry: `/app?test-entry=<tenant>` creates a session for that tenant.
@@ -49,11 +49,9 @@ describe("rate limits", () => {
       },
     });
   });
-  afterAll(async () => {
+  afterAll(() => {
     for (const name of Object.keys(LIMITS)) delete process.env[name];
     resetEnv();
-    setStore(undefined);
-    await db?.close();
   });
   beforeEach(async () => {
     // 10 s into a minute: a 1-minute window closes in 50 s.

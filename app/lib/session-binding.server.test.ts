@@ -5,33 +5,31 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { resetAuditThrottle } from "~/lib/audit.server";
 import { freezeClock } from "~/lib/clock.server";
-import { setStore } from "~/lib/db/index.server";
 import type { Client } from "~/lib/db/store.server";
 import { resetEnv } from "~/lib/env.server";
 import { createAppSession, getAppSession, requireAppSession } from "~/lib/sessions.server";
-import { pgliteBackend, type TestDatabase } from "../../tests/support/databases";
+import type { TestDatabase } from "../../tests/support/databases";
 import { captureLogLines, type CapturedLogs } from "../../tests/support/logs";
 import { cookiePair, documentRequest, expectRedirectReason, makeClient } from "../../tests/support/sessions";
+import { useTestDatabase } from "../../tests/support/use-database";
 
 const HOME = { "User-Agent": "Mozilla/5.0 (Macintosh) Safari/605.1.15", "X-Client-IP": "203.0.113.7" };
 const OTHER_AGENT = { ...HOME, "User-Agent": "curl/8.5.0" };
 const OTHER_IP = { ...HOME, "X-Client-IP": "198.51.100.23" };
 
 describe("hijack policy (SESSION_BINDING)", () => {
+  const database = useTestDatabase();
   let db: TestDatabase;
   let client: Client;
   let logs: CapturedLogs;
 
-  beforeAll(async () => {
-    db = await pgliteBackend.open();
-    setStore(db.store);
+  beforeAll(() => {
+    db = database();
     logs = captureLogLines();
   });
-  afterAll(async () => {
+  afterAll(() => {
     delete process.env.SESSION_BINDING;
     resetEnv();
-    setStore(undefined);
-    await db?.close();
   });
   beforeEach(async () => {
     freezeClock(new Date("2026-11-23T09:00:00Z"));

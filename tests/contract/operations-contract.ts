@@ -3,14 +3,14 @@
  * hijack-policy write, operator statistics) as one battery every backend
  * must pass with the same assertions. Time is moved with the app clock.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
-import { setStore } from "~/lib/db/index.server";
 import type { Client, RateLimitRule } from "~/lib/db/store.server";
 import { isSqlDatabase } from "~/lib/db/types";
 import { cleanupExpiredSessions, createAppSession, getAppSession } from "~/lib/sessions.server";
 import type { Backend, TestDatabase } from "../support/databases";
 import { cookiePair, documentRequest, makeClient } from "../support/sessions";
+import { useTestDatabase } from "../support/use-database";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -18,16 +18,12 @@ const HOUR = 60 * MINUTE;
 
 export function describeOperationsContract(backend: Backend) {
   describe(`operations contract on ${backend.name}`, () => {
+    const database = useTestDatabase(backend);
     let db: TestDatabase;
     let client: Client;
 
-    beforeAll(async () => {
-      db = await backend.open();
-      setStore(db.store);
-    });
-    afterAll(async () => {
-      setStore(undefined);
-      await db?.close();
+    beforeAll(() => {
+      db = database();
     });
     beforeEach(async () => {
       // 09:00:10 UTC: 10 s into a one-minute window.
