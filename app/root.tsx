@@ -13,7 +13,7 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
-import type { ReactNode } from "react";
+import { useEffect, type ReactNode } from "react";
 import { SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { env } from "~/lib/env.server";
 
@@ -59,6 +59,12 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const root = useRouteLoaderData<typeof loader>("root");
   let body: ReactNode;
+  const reasonUrl = isRouteErrorResponse(error) && error.status === 401 ? (error.data as { reasonUrl?: unknown } | null)?.reasonUrl : null;
+  useEffect(() => {
+    // A page's data request found the session ended: load the explanation page,
+    // which links back to the right admin. Only our own relative URL is followed.
+    if (typeof reasonUrl === "string" && reasonUrl.startsWith("/?")) window.location.replace(reasonUrl);
+  }, [reasonUrl]);
   if (isRouteErrorResponse(error) && error.status === 401) {
     const reason = (error.data as { error?: string } | null)?.error;
     body = <SessionEnded reason={reason ?? "unauthenticated"} limits={root?.limits} />;

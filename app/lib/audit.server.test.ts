@@ -19,7 +19,7 @@ import {
 import type { TestDatabase } from "../../tests/support/databases";
 import { captureLogLines, type CapturedLogs } from "../../tests/support/logs";
 import { SecretRegistry, expectNoSecrets } from "../../tests/support/secret-scan";
-import { cookiePair, documentRequest, makeClient, refusal } from "../../tests/support/sessions";
+import { cookiePair, documentRequest, expectRedirectReason, makeClient, refusal } from "../../tests/support/sessions";
 import { useTestDatabase } from "../../tests/support/use-database";
 
 const BROWSER = { "User-Agent": "Audit Browser/2.0", "X-Client-IP": "192.0.2.10" };
@@ -92,8 +92,7 @@ describe("audit trail", () => {
     const before = await counter("sessionsExpired", { reason: "idle" });
     advanceClock(31 * 60_000);
     for (let i = 0; i < 3; i++) {
-      const response = await refusal(requireAppSession(documentRequest("/app", { cookie, headers: BROWSER })));
-      expect(response.headers.get("Location")).toBe("/?reason=idle");
+      await expectRedirectReason(requireAppSession(documentRequest("/app", { cookie, headers: BROWSER })), "idle");
     }
     resetAuditThrottle(); // another instance, or this one after a restart: still one row
     await refusal(requireAppSession(documentRequest("/app", { cookie, headers: BROWSER })));

@@ -36,11 +36,34 @@ export function isDataRequest(request: Request): boolean {
 
 export const NO_STORE = "no-store";
 
-export function jsonError(status: number, error: string, message: string, init: HeadersInit = {}): Response {
+export function jsonError(
+  status: number,
+  error: string,
+  message: string,
+  init: HeadersInit = {},
+  extra: Record<string, string> = {},
+): Response {
   const headers = new Headers(init);
   headers.set("Content-Type", "application/json; charset=utf-8");
   headers.set("Cache-Control", NO_STORE);
-  return new Response(JSON.stringify({ error, message }), { status, headers });
+  return new Response(JSON.stringify({ error, message, ...extra }), { status, headers });
+}
+
+/** Where the merchant came from, when the ended session tells us: the landing page links back there. */
+export interface SessionOrigin {
+  platform: "shopify" | "commerce7";
+  /** Shop domain or Commerce7 tenant id. */
+  externalId: string;
+}
+
+/** `/?reason=…` (and the platform, when known, so the page can link back to the right admin). */
+export function reasonPath(reason: SessionEndReason, origin?: SessionOrigin | null): string {
+  const params = new URLSearchParams({ reason });
+  if (origin) {
+    params.set("platform", origin.platform);
+    params.set(origin.platform === "shopify" ? "shop" : "tenant", origin.externalId);
+  }
+  return `/?${params}`;
 }
 
 /** What to answer when a request has no valid app session. */
@@ -48,10 +71,14 @@ export function sessionRequiredResponse(
   request: Request,
   reason: SessionEndReason,
   init: HeadersInit = {},
+  origin?: SessionOrigin | null,
 ): Response {
-  if (isDataRequest(request)) return jsonError(401, reason, REASON_MESSAGES[reason], init);
+  // `reasonUrl`: the page that explains, for clients that want to show it (the app's own error boundary does).
+  if (isDataRequest(request)) {
+    return jsonError(401, reason, REASON_MESSAGES[reason], init, { reasonUrl: reasonPath(reason, origin) });
+  }
   const headers = new Headers(init);
-  headers.set("Location", `/?reason=${reason}`);
+  headers.set("Location", reasonPath(reason, origin));
   headers.set("Cache-Control", NO_STORE);
   return new Response(null, { status: 302, headers });
 }

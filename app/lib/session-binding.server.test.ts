@@ -7,6 +7,7 @@ import { resetAuditThrottle } from "~/lib/audit.server";
 import { freezeClock } from "~/lib/clock.server";
 import type { Client } from "~/lib/db/store.server";
 import { resetEnv } from "~/lib/env.server";
+import { resetBindingMemory } from "~/lib/session-binding.server";
 import { createAppSession, getAppSession, requireAppSession } from "~/lib/sessions.server";
 import type { TestDatabase } from "../../tests/support/databases";
 import { captureLogLines, type CapturedLogs } from "../../tests/support/logs";
@@ -34,6 +35,7 @@ describe("hijack policy (SESSION_BINDING)", () => {
   beforeEach(async () => {
     freezeClock(new Date("2026-11-23T09:00:00Z"));
     resetAuditThrottle();
+    resetBindingMemory();
     logs.clear();
     client = await makeClient(db.store);
   });
@@ -96,19 +98,25 @@ describe("hijack policy (SESSION_BINDING)", () => {
   it("log: a user-agent change is accepted, logged as suspicious with both agents, and recorded once", async () => {
     useMode("log");
     const { session, cookie } = await signIn();
+    const before = await stored(session.id);
     const accepted = await requireAppSession(documentRequest("/app", { cookie, headers: OTHER_AGENT }));
     expect(accepted.id).toBe(session.id);
-    // The session now remembers the new agent: the same change is not reported again.
+    // The same change again, here and on another instance (which has not seen it): no second row.
+    await requireAppSession(documentRequest("/app", { cookie, headers: OTHER_AGENT }));
+    resetBindingMemory();
     await requireAppSession(documentRequest("/app", { cookie, headers: OTHER_AGENT }));
     expect(await eventsOf(session.id)).toEqual(["created", "suspicious"]);
-    expect(await stored(session.id)).toMatchObject({ user_agent: "curl/8.5.0", revoked_at: null });
+    // The session keeps where it started; the original browser is not "changed".
+    expect(await stored(session.id)).toEqual(before);
+    await requireAppSession(documentRequest("/app", { cookie, headers: HOME }));
+    expect(await eventsOf(session.id)).toEqual(["created", "suspicious"]);
     expect(logs.events("session.suspicious")).toEqual([
       expect.objectContaining({
         level: 40,
         sessionId: session.id,
         clientId: client.id,
         userAgent: "curl/8.5.0",
-        previousUserAgent: HOME["User-Agent"],
+        sessionUserAgent: HOME["User-Agent"],
         revoked: false,
       }),
     ]);
@@ -120,7 +128,7 @@ describe("hijack policy (SESSION_BINDING)", () => {
     await requireAppSession(documentRequest("/app", { cookie, headers: OTHER_IP }));
     expect(await eventsOf(session.id)).toEqual(["created", "ip_changed"]);
     expect(logs.events("session.ip_changed")).toEqual([
-      expect.objectContaining({ ip: "198.51.100.23", previousIp: "203.0.113.7", level: 30 }),
+      expect.objectContaining({ ip: "198.51.100.23", sessionIp: "203.0.113.7", level: 30 }),
     ]);
   });
 
@@ -154,7 +162,7 @@ describe("hijack policy (SESSION_BINDING)", () => {
     const accepted = await requireAppSession(documentRequest("/app", { cookie, headers: OTHER_IP }));
     expect(accepted.id).toBe(session.id);
     expect(await eventsOf(session.id)).toEqual(["created", "ip_changed"]);
-    expect(await stored(session.id)).toMatchObject({ revoked_at: null, ip_address: "198.51.100.23" });
+    expect(await stored(session.id)).toMatchObject({ revoked_at: null, ip_address: "203.0.113.7" });
   });
 
   it("a bad SESSION_BINDING value is a configuration error naming the variable", async () => {

@@ -328,7 +328,9 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
     const headers = new Headers();
     const cookieSent = lookup.session ? lookup.session.via === "cookie" : lookup.cookieSent;
     if (cookieSent) headers.append("Set-Cookie", await clearSessionCookie());
-    throw sessionRequiredResponse(request, reason, headers);
+    const ended = lookup.session ?? lookup.ended;
+    const origin = ended ? { platform: ended.platform, externalId: ended.clientExternalId } : null;
+    throw sessionRequiredResponse(request, reason, headers, origin);
   });
 }
 
@@ -351,21 +353,21 @@ export async function startAppSession(
 }
 
 /**
- * Log out: destroy the request's session (if any) and return the headers
- * that clear its cookie.
+ * Log out: destroy the session (the request's own, or the one given) and
+ * return the headers that clear its cookie.
  */
 export async function destroyAppSession(
   request: Request,
-  reason: "logged_out" = "logged_out",
+  options: { session?: AppSessionRecord | null; reason?: "logged_out" } = {},
 ): Promise<{ destroyed: AppSessionRecord | null; headers: Headers }> {
   return withDatabase(async () => {
-    const lookup = await getAppSession(request);
+    const session = options.session !== undefined ? options.session : (await getAppSession(request)).session;
     let destroyed: AppSessionRecord | null = null;
-    if (lookup.session) {
+    if (session) {
       const store = await getStore();
-      if ((await store.destroyAppSession(lookup.session.id, reason, now())) > 0) {
-        destroyed = lookup.session;
-        logSessionEvent("logged_out", { subject: lookup.session, request });
+      if ((await store.destroyAppSession(session.id, options.reason ?? "logged_out", now())) > 0) {
+        destroyed = session;
+        logSessionEvent("logged_out", { subject: session, request });
       }
     }
     const headers = new Headers({ "Set-Cookie": await clearSessionCookie(), "Cache-Control": "no-store" });
@@ -375,8 +377,7 @@ export async function destroyAppSession(
 
 /** Change what a live session carries (theme, user details, data). */
 export async function updateAppSession(sessionId: string, patch: AppSessionPatch): Promise<AppSessionRecord | null> {
-  const store = await getStore();
-  return store.updateAppSession(sessionId, patch, now());
+  return withDatabase(async () => (await getStore()).updateAppSession(sessionId, patch, now()));
 }
 
 /**
@@ -388,12 +389,13 @@ export async function rotateAppSession(
   options: { rememberMe: boolean },
 ): Promise<{ session: AppSessionRecord; token: string; setCookie: string } | null> {
   const token = generateSessionToken();
-  const store = await getStore();
-  const session = await store.rotateAppSession(
-    sessionId,
-    hashSessionToken(token),
-    { ...sessionLifetimes(options.rememberMe), rememberMe: options.rememberMe },
-    now(),
+  const session = await withDatabase(async () =>
+    (await getStore()).rotateAppSession(
+      sessionId,
+      hashSessionToken(token),
+      { ...sessionLifetimes(options.rememberMe), rememberMe: options.rememberMe },
+      now(),
+    ),
   );
   if (!session) return null;
   logSessionEvent("renewed", { subject: session, detail: { rememberMe: options.rememberMe } });
@@ -408,8 +410,7 @@ export async function revokeAppSessions(scope: {
   exceptSessionId?: string | null;
   reason?: string;
 }): Promise<number> {
-  const store = await getStore();
-  const count = await store.revokeAppSessions(scope, now());
+  const count = await withDatabase(async () => (await getStore()).revokeAppSessions(scope, now()));
   if (count > 0) logSessionEvent("revoked", {
     subject: { id: scope.sessionId ?? undefined, clientId: scope.clientId, userId: scope.userId ?? undefined },
     detail: { reason: scope.reason ?? "revoked", exceptSessionId: scope.exceptSessionId ?? undefined },
@@ -420,6 +421,5 @@ export async function revokeAppSessions(scope: {
 
 /** The live sessions of a client (optionally one user's), most recent first. */
 export async function listAppSessions(clientId: string, userId: string | null = null): Promise<AppSessionRecord[]> {
-  const store = await getStore();
-  return store.listAppSessions(clientId, userId, now());
+  return withDatabase(async () => (await getStore()).listAppSessions(clientId, userId, now()));
 }

@@ -41,13 +41,16 @@ end;
 $$;
 
 -- ---------------------------------------------------------------------------
--- Hijack policy (SESSION_BINDING): the app compares a valid session's
--- recorded user agent and IP with the request's (no round trip when nothing
--- changed) and calls this only when something did.
---   p_revoke = false: record the event and remember the new values, so one
---                     change is reported once, not on every request after it;
---   p_revoke = true:  revoke the session (strict mode, user agent changed).
--- Returns false when the session is no longer live.
+-- Hijack policy (SESSION_BINDING): the app compares a valid session's user
+-- agent and IP (as recorded when it was created) with the request's, in
+-- memory, and calls this only when they differ.
+--   p_revoke = false: record the event once per session and new value pair
+--                     (a phone on a new network is reported once, not on every
+--                     request); the session row is not touched;
+--   p_revoke = true:  revoke the session (strict mode, user agent changed),
+--                     with a suspicious and a revoked event.
+-- Returns 'recorded', 'already_recorded', 'revoked', or 'not_live' (no such
+-- live session: revoked or removed meanwhile).
 -- ---------------------------------------------------------------------------
 create or replace function public.note_session_binding_change(
   p_session_id uuid,
@@ -57,7 +60,7 @@ create or replace function public.note_session_binding_change(
   p_revoke     boolean default false,
   p_detail     jsonb default '{}'::jsonb,
   p_now        timestamptz default now()
-) returns boolean
+) returns text
 language plpgsql volatile
 set search_path = public, pg_temp
 as $$
@@ -74,27 +77,31 @@ begin
        set revoked_at = p_now, revoked_reason = 'suspicious', updated_at = p_now
      where id = p_session_id and revoked_at is null
     returning client_id, user_id into v_client, v_user;
-  else
-    update app_sessions
-       set ip_address = coalesce(p_ip_address, ip_address),
-           user_agent = coalesce(left(p_user_agent, 512), user_agent),
-           updated_at = p_now
-     where id = p_session_id and revoked_at is null
-    returning client_id, user_id into v_client, v_user;
-  end if;
-  if not found then
-    return false;
+    if not found then
+      return 'not_live';
+    end if;
+    insert into session_events (occurred_at, event, client_id, session_id, user_id, ip_address, user_agent, detail)
+    values (p_now, p_event, v_client, p_session_id, v_user, p_ip_address, left(p_user_agent, 512),
+            coalesce(p_detail, '{}'::jsonb) || jsonb_build_object('revoked', true)),
+           (p_now, 'revoked', v_client, p_session_id, v_user, p_ip_address, left(p_user_agent, 512),
+            jsonb_build_object('reason', 'suspicious'));
+    return 'revoked';
   end if;
 
-  insert into session_events (occurred_at, event, client_id, session_id, user_id, ip_address, user_agent, detail)
-  values (p_now, p_event, v_client, p_session_id, v_user, p_ip_address, left(p_user_agent, 512),
-          coalesce(p_detail, '{}'::jsonb) || jsonb_build_object('revoked', p_revoke));
-  if p_revoke then
-    insert into session_events (occurred_at, event, client_id, session_id, user_id, ip_address, user_agent, detail)
-    values (p_now, 'revoked', v_client, p_session_id, v_user, p_ip_address, left(p_user_agent, 512),
-            jsonb_build_object('reason', 'suspicious'));
+  select client_id, user_id into v_client, v_user from app_sessions where id = p_session_id and revoked_at is null;
+  if not found then
+    return 'not_live';
   end if;
-  return true;
+  -- Concurrent requests bringing the same change write one row.
+  perform pg_advisory_xact_lock(hashtextextended(p_session_id::text || ':' || p_event, 0));
+  insert into session_events (occurred_at, event, client_id, session_id, user_id, ip_address, user_agent, detail)
+  select p_now, p_event, v_client, p_session_id, v_user, p_ip_address, left(p_user_agent, 512),
+         coalesce(p_detail, '{}'::jsonb) || jsonb_build_object('revoked', false)
+   where not exists (select 1 from session_events e
+                      where e.session_id = p_session_id and e.event = p_event
+                        and e.ip_address is not distinct from p_ip_address
+                        and e.user_agent is not distinct from left(p_user_agent, 512));
+  return case when found then 'recorded' else 'already_recorded' end;
 end;
 $$;
 
@@ -361,6 +368,10 @@ begin
       from cleanup_expired_sessions(p_batch_size, p_event_retention_days, p_now) c;
 end;
 $$;
+
+-- The new tables answer to service_role only, like the session tables
+-- (app_private.restrict_tables_to_service_role, 20261123100000).
+select app_private.restrict_tables_to_service_role(array['rate_limit_counters', 'maintenance_leases']);
 
 select app_private.restrict_to_service_role(array[
   'record_session_event_once', 'note_session_binding_change', 'revoke_app_session_by_id', 'session_stats',

@@ -166,17 +166,20 @@ export function describeOperationsContract(backend: Backend) {
     });
 
     describe("hijack policy writes", () => {
-      it("a recorded change remembers the new user agent and IP, with an event saying what changed", async () => {
+      it("records each new user agent and IP pair once, and leaves the session as it started", async () => {
         const { session, cookie } = await signIn("Browser A", "203.0.113.7");
-        const live = await db.store.noteSessionBindingChange(
-          { sessionId: session.id, event: "suspicious", ipAddress: "198.51.100.9", userAgent: "Browser B", revoke: false, detail: { mode: "log" } },
-          now(),
-        );
-        expect(live).toBe(true);
+        const change = { sessionId: session.id, event: "suspicious" as const, ipAddress: "198.51.100.9", userAgent: "Browser B", revoke: false, detail: { mode: "log" } };
+        const outcomes = await Promise.all(Array.from({ length: 5 }, () => db.store.noteSessionBindingChange(change, now())));
+        expect(outcomes.sort()).toEqual(["already_recorded", "already_recorded", "already_recorded", "already_recorded", "recorded"]);
+        // Another new pair is news again.
+        expect(await db.store.noteSessionBindingChange({ ...change, ipAddress: "198.51.100.10" }, now())).toBe("recorded");
         const lookup = await getAppSession(documentRequest("/app", { cookie }));
-        expect(lookup.session).toMatchObject({ userAgent: "Browser B", ipAddress: "198.51.100.9", revokedAt: null });
-        const suspicious = (await events(session.id)).find((e) => e.event === "suspicious");
-        expect(suspicious).toMatchObject({ user_agent: "Browser B", ip_address: "198.51.100.9", detail: { mode: "log", revoked: false } });
+        expect(lookup.session).toMatchObject({ userAgent: "Browser A", ipAddress: "203.0.113.7", revokedAt: null });
+        const suspicious = (await events(session.id)).filter((e) => e.event === "suspicious");
+        expect(suspicious).toEqual([
+          expect.objectContaining({ user_agent: "Browser B", ip_address: "198.51.100.9", detail: { mode: "log", revoked: false } }),
+          expect.objectContaining({ user_agent: "Browser B", ip_address: "198.51.100.10" }),
+        ]);
       });
 
       it("revoking on a change ends the session with a suspicious and a revoked event", async () => {
@@ -186,7 +189,7 @@ export function describeOperationsContract(backend: Backend) {
             { sessionId: session.id, event: "suspicious", ipAddress: null, userAgent: "Browser B", revoke: true },
             now(),
           ),
-        ).toBe(true);
+        ).toBe("revoked");
         expect((await getAppSession(documentRequest("/app", { cookie }))).reason).toBe("revoked");
         expect((await events(session.id)).map((e) => e.event)).toEqual(["created", "suspicious", "revoked"]);
         // Already revoked: nothing more to note.
@@ -195,7 +198,7 @@ export function describeOperationsContract(backend: Backend) {
             { sessionId: session.id, event: "suspicious", ipAddress: null, userAgent: "Browser C", revoke: true },
             now(),
           ),
-        ).toBe(false);
+        ).toBe("not_live");
       });
     });
 

@@ -130,12 +130,18 @@ describe.runIf(withPostgres)("a full flow over HTTP: audit rows and logs, and no
     // 5. A session past its absolute limit: refused as expired, recorded once.
     const old = track(await sessionFor(db.store, client, { createdAt: new Date(Date.now() - 9 * 3600_000) }));
     for (let i = 0; i < 2; i++) {
-      expect((await get("/app", { Cookie: old.cookie })).headers.get("location")).toBe("/?reason=expired");
+      expect((await get("/app", { Cookie: old.cookie })).headers.get("location")).toBe("/?reason=expired&platform=commerce7&tenant=flow-winery");
     }
 
-    // 6. Logout.
+    // 6. Logout, as the app's own form sends it (same origin, CSRF token).
     const leaving = track(await sessionFor(db.store, client));
-    const out = await fetch(`${app.url}/logout`, { method: "POST", redirect: "manual", headers: { Cookie: leaving.cookie, "User-Agent": BROWSER } });
+    secrets.add("CSRF token", leaving.session.csrfToken);
+    const out = await fetch(`${app.url}/logout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { Cookie: leaving.cookie, "User-Agent": BROWSER, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf: leaving.session.csrfToken }),
+    });
     expect(out.status).toBe(302);
 
     // 7. Cleanup endpoint: refused without the secret, then run; the expired session goes.
@@ -189,7 +195,7 @@ describe.runIf(withPostgres)("a full flow over HTTP: audit rows and logs, and no
     const logged = (event: string) => logLines.filter((l) => l.event === event);
     expect(logged("session.auth_failed")).toHaveLength(9);
     expect(logged("session.expired")).toHaveLength(2);
-    expect(logged("session.suspicious")[0]).toMatchObject({ sessionId: main.session.id, clientId: client.id, userAgent: "curl/8.5.0", previousUserAgent: BROWSER });
+    expect(logged("session.suspicious")[0]).toMatchObject({ sessionId: main.session.id, clientId: client.id, userAgent: "curl/8.5.0", sessionUserAgent: BROWSER });
     expect(logged("session.logged_out")[0]).toMatchObject({ sessionId: leaving.session.id, clientId: client.id, userAgent: BROWSER, ip: expect.any(String) });
 
     // No secret anywhere.
@@ -239,11 +245,12 @@ describe.runIf(withPostgres)("two instances share rate limits through PostgreSQL
   it("logout: two on A and B, the third (on A) is 429 with Retry-After, and its session is left alone", async () => {
     const sessions = [];
     for (let i = 0; i < 3; i++) sessions.push(await sessionFor(db.store, client));
-    const logout = (app: RunningApp, cookie: string) =>
-      fetch(`${app.url}/logout`, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Accept: "application/json", "User-Agent": BROWSER } });
-    expect((await logout(a, sessions[0].cookie)).status).toBe(200);
-    expect((await logout(b, sessions[1].cookie)).status).toBe(200);
-    const refused = await logout(a, sessions[2].cookie);
+    // API clients log out with their Bearer token (no CSRF form needed).
+    const logout = (app: RunningApp, token: string) =>
+      fetch(`${app.url}/logout`, { method: "POST", redirect: "manual", headers: { Authorization: `Bearer ${token}`, "User-Agent": BROWSER } });
+    expect((await logout(a, sessions[0].token)).status).toBe(200);
+    expect((await logout(b, sessions[1].token)).status).toBe(200);
+    const refused = await logout(a, sessions[2].token);
     expect(refused.status).toBe(429);
     const retryAfter = Number(refused.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(0);

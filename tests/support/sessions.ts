@@ -40,7 +40,9 @@ export async function refusal(promise: Promise<unknown>): Promise<Response> {
 export async function expectRedirectReason(promise: Promise<unknown>, reason: string) {
   const response = await refusal(promise);
   expect(response.status).toBe(302);
-  expect(response.headers.get("Location")).toBe(`/?reason=${reason}`);
+  const location = response.headers.get("Location") ?? "";
+  expect(location.startsWith("/?")).toBe(true);
+  expect(new URLSearchParams(location.slice(2)).get("reason")).toBe(reason);
   return response;
 }
 
@@ -49,6 +51,14 @@ export async function expectJson401(promise: Promise<unknown>, reason: string) {
   expect(response.status).toBe(401);
   expect(await response.json()).toMatchObject({ error: reason, message: expect.any(String) });
   return response;
+}
+
+/** A database outage as API clients meet it: 503 JSON with a message, no stack trace. */
+export async function expectUnavailableJson(response: Response) {
+  expect(response.status).toBe(503);
+  const body = await response.json();
+  expect(body).toMatchObject({ error: "unavailable", message: expect.any(String) });
+  expect(JSON.stringify(body)).not.toMatch(/at .*\.(js|ts):\d+/);
 }
 
 let counter = 0;

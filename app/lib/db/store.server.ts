@@ -65,6 +65,7 @@ export const appSessionSchema = z
     revoked_reason: z.string().nullable(),
     created_at: date,
     updated_at: date,
+    csrf_token: z.string().min(32),
   })
   .transform((r) => ({
     id: r.id,
@@ -89,6 +90,8 @@ export const appSessionSchema = z
     revokedReason: r.revoked_reason,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    /** The session's CSRF synchronizer token (rendered into forms; never a credential by itself). */
+    csrfToken: r.csrf_token,
   }));
 export type AppSessionRecord = z.output<typeof appSessionSchema>;
 
@@ -386,9 +389,12 @@ export class Store {
     );
   }
 
-  /** Hijack policy: record a user-agent / IP change and remember the new values, or revoke. False if not live. */
-  async noteSessionBindingChange(change: BindingChange, now: Date): Promise<boolean> {
-    return z.boolean().parse(
+  /** Hijack policy: record a user-agent / IP change once per new value pair, or revoke the session. */
+  async noteSessionBindingChange(
+    change: BindingChange,
+    now: Date,
+  ): Promise<"recorded" | "already_recorded" | "revoked" | "not_live"> {
+    return z.enum(["recorded", "already_recorded", "revoked", "not_live"]).parse(
       await this.db.scalar("note_session_binding_change", {
         p_session_id: change.sessionId,
         p_event: change.event,
