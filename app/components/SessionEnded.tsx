@@ -89,10 +89,16 @@ export function SessionEnded({
 
 export function ServiceProblem({ status, message }: { status: number; message?: string }) {
   const title =
-    status === 503 ? "The app is temporarily unavailable" : status === 404 ? "Page not found" : "Something went wrong";
+    status === 503
+      ? "The app is temporarily unavailable"
+      : status === 404
+        ? "Page not found"
+        : status === 429
+          ? "Too many requests"
+          : "Something went wrong";
   return (
     <Page narrowWidth title={title}>
-      <Banner tone={status === 404 ? "info" : "critical"}>
+      <Banner tone={status === 404 || status === 429 ? "info" : "critical"}>
         <p>{message ?? (status === 503 ? "Please try again in a moment." : "Please try again.")}</p>
       </Banner>
     </Page>
