@@ -75,6 +75,26 @@ function executor(db: Pick<PGlite, "exec" | "query">): SqlExecutor {
   };
 }
 
+/**
+ * PGlite plans every parameterised query anew (its API offers no named
+ * statements), and for a session check that planning costs more than the
+ * check itself. So a function call whose arguments are all plain values
+ * goes through a statement PREPAREd once and EXECUTEd with literals.
+ * "Plain" is strict: numbers, booleans, dates, null, and strings made only of
+ * [A-Za-z0-9_.:+-] (hashes, ids, ISO times), which need no escaping at all;
+ * anything else (JSON, free text) takes the parameterised path.
+ */
+const PLAIN_TEXT = /^[A-Za-z0-9_.:+-]{0,256}$/;
+
+function plainLiteral(value: unknown): string | null {
+  if (value === null) return "null";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : null;
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : `'${value.toISOString()}'`;
+  if (typeof value === "string" && PLAIN_TEXT.test(value)) return `'${value}'`;
+  return null;
+}
+
 export async function openPglite(dataDir: string): Promise<SqlDatabase> {
   const inMemory = dataDir.startsWith("memory://");
   const release = inMemory ? () => {} : acquireLock(dataDir);
@@ -87,9 +107,32 @@ export async function openPglite(dataDir: string): Promise<SqlDatabase> {
     throw error;
   }
   const run = executor(pg);
+  /** Statement text -> the name it was PREPAREd under (null: it cannot be prepared). */
+  const prepared = new Map<string, string | null>();
 
   async function call(fn: string, args: FunctionArgs, shape: "rows" | "scalar") {
     const { text, values } = functionCallSql(fn, args, shape);
+    const literals = values.map(plainLiteral);
+    if (literals.every((l): l is string => l !== null)) {
+      let name = prepared.get(text);
+      if (name === undefined) {
+        name = `fn_${prepared.size + 1}`;
+        try {
+          await pg.exec(`prepare ${name} as ${text}`);
+        } catch {
+          name = null; // e.g. an argument whose type cannot be inferred: stay parameterised
+        }
+        prepared.set(text, name);
+      }
+      if (name) {
+        try {
+          const [result] = await pg.exec(`execute ${name}(${literals.join(", ")})`);
+          return (result?.rows ?? []) as Record<string, unknown>[];
+        } catch (error) {
+          throw toDatabaseError(error);
+        }
+      }
+    }
     return run.query<Record<string, unknown>>(text, values);
   }
 
