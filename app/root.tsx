@@ -1,7 +1,7 @@
 import polarisStyles from "@shopify/polaris/build/esm/styles.css";
 import { AppProvider } from "@shopify/polaris";
 import enTranslations from "@shopify/polaris/locales/en.json";
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   isRouteErrorResponse,
   json,
@@ -16,6 +16,9 @@ import {
 import type { ReactNode } from "react";
 import { SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { env } from "~/lib/env.server";
+import { isSessionEndReason } from "~/lib/http.server";
+import { polarisTheme, themeClassName } from "~/lib/theme";
+import type { loader as appLoader } from "~/routes/app";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
 
@@ -28,17 +31,29 @@ export async function loader(_: LoaderFunctionArgs) {
   });
 }
 
+/** A refused request's Retry-After (503 from an outage or Commerce7) reaches the page's response too. */
+export const headers: HeadersFunction = ({ errorHeaders }) => {
+  const headers = new Headers();
+  const retryAfter = errorHeaders?.get("Retry-After");
+  if (retryAfter) headers.set("Retry-After", retryAfter);
+  return headers;
+};
+
 function Document({ children }: { children: ReactNode }) {
+  // The admin's theme, from the app session (routes/app's loader); light elsewhere.
+  const theme = useRouteLoaderData<typeof appLoader>("routes/app")?.theme;
   return (
-    <html lang="en">
+    <html lang="en" className={themeClassName(theme)} style={{ colorScheme: theme === "dark" ? "dark" : "light" }}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <Meta />
         <Links />
       </head>
-      <body>
-        <AppProvider i18n={enTranslations}>{children}</AppProvider>
+      <body style={{ backgroundColor: "var(--p-color-bg)", color: "var(--p-color-text)" }}>
+        <AppProvider i18n={enTranslations} theme={polarisTheme(theme)}>
+          {children}
+        </AppProvider>
         <ScrollRestoration />
         <Scripts />
       </body>
@@ -59,12 +74,14 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const root = useRouteLoaderData<typeof loader>("root");
   let body: ReactNode;
-  if (isRouteErrorResponse(error) && error.status === 401) {
-    const reason = (error.data as { error?: string } | null)?.error;
-    body = <SessionEnded reason={reason ?? "unauthenticated"} limits={root?.limits} />;
+  const data = isRouteErrorResponse(error)
+    ? ((error.data ?? {}) as { error?: string; message?: string; title?: string; supportUrl?: string })
+    : {};
+  if (isRouteErrorResponse(error) && error.status === 401 && (!data.error || isSessionEndReason(data.error))) {
+    body = <SessionEnded reason={data.error ?? "unauthenticated"} limits={root?.limits} />;
   } else if (isRouteErrorResponse(error)) {
-    const message = (error.data as { message?: string } | null)?.message;
-    body = <ServiceProblem status={error.status} message={message} />;
+    // Platform refusals (e.g. Commerce7's "no access", "not activated") carry their own title and support link.
+    body = <ServiceProblem status={error.status} message={data.message} title={data.title} supportUrl={data.supportUrl} />;
   } else {
     body = <ServiceProblem status={500} />;
   }

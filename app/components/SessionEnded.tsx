@@ -1,4 +1,4 @@
-import { Banner, BlockStack, Card, Page, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Card, Link, Page, Text } from "@shopify/polaris";
 
 export interface SessionLimits {
   ttlHours: number;
@@ -59,14 +59,35 @@ export function SessionEnded({ reason, limits }: { reason: string; limits?: Sess
   );
 }
 
-export function ServiceProblem({ status, message }: { status: number; message?: string }) {
-  const title =
-    status === 503 ? "The app is temporarily unavailable" : status === 404 ? "Page not found" : "Something went wrong";
+export function ServiceProblem({
+  status,
+  message,
+  title,
+  supportUrl,
+}: {
+  status: number;
+  message?: string;
+  title?: string;
+  supportUrl?: string;
+}) {
+  const heading =
+    title ??
+    (status === 503 ? "The app is temporarily unavailable" : status === 404 ? "Page not found" : "Something went wrong");
   return (
-    <Page narrowWidth title={title}>
-      <Banner tone={status === 404 ? "info" : "critical"}>
-        <p>{message ?? (status === 503 ? "Please try again in a moment." : "Please try again.")}</p>
-      </Banner>
+    <Page narrowWidth title={heading}>
+      <BlockStack gap="300">
+        <Banner tone={status === 404 ? "info" : status < 500 ? "warning" : "critical"}>
+          <p>{message ?? (status === 503 ? "Please try again in a moment." : "Please try again.")}</p>
+        </Banner>
+        {supportUrl ? (
+          <Text as="p" variant="bodyMd">
+            Need help?{" "}
+            <Link url={supportUrl} target="_blank">
+              Contact support
+            </Link>
+          </Text>
+        ) : null}
+      </BlockStack>
     </Page>
   );
 }

@@ -35,11 +35,22 @@ export function isDataRequest(request: Request): boolean {
 
 export const NO_STORE = "no-store";
 
-export function jsonError(status: number, error: string, message: string, init: HeadersInit = {}): Response {
+/**
+ * `{ error, message }` JSON with the status. `details` adds fields a client or
+ * the error page can use (e.g. `title`, `supportUrl`, `field`); the root
+ * ErrorBoundary renders the same body as a page for documents.
+ */
+export function jsonError(
+  status: number,
+  error: string,
+  message: string,
+  init: HeadersInit = {},
+  details: Record<string, string | number | null> = {},
+): Response {
   const headers = new Headers(init);
   headers.set("Content-Type", "application/json; charset=utf-8");
   headers.set("Cache-Control", NO_STORE);
-  return new Response(JSON.stringify({ error, message }), { status, headers });
+  return new Response(JSON.stringify({ ...details, error, message }), { status, headers });
 }
 
 /** What to answer when a request has no valid app session. */
