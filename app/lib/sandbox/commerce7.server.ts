@@ -107,7 +107,7 @@ export const sandboxControlSchema = z.object({
   /** Waits (client backoff, this sandbox's latency) move the app clock instead of passing. Tests only. */
   virtualTime: z.boolean().optional(),
 });
-export type SandboxControl = z.infer<typeof sandboxControlSchema>;
+export type SandboxControl = z.input<typeof sandboxControlSchema>;
 
 export function sandboxReport() {
   const s = state();
@@ -120,8 +120,9 @@ export function sandboxReport() {
   };
 }
 
-export function configureSandbox(control: SandboxControl) {
+export function configureSandbox(input: SandboxControl) {
   assertNotProduction();
+  const control = sandboxControlSchema.parse(input);
   if (control.reset) resetSandbox();
   const s = state();
   if (control.latencyMs !== undefined) s.latencyMs = control.latencyMs;
