@@ -14,9 +14,8 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { SessionEnded, ServiceProblem } from "~/components/SessionEnded";
+import { reasonText, SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { env } from "~/lib/env.server";
-import { isSessionEndReason } from "~/lib/http.server";
 import { polarisTheme, themeClassName } from "~/lib/theme";
 import type { loader as appLoader } from "~/routes/app";
 
@@ -77,7 +76,7 @@ export function ErrorBoundary() {
   const data = isRouteErrorResponse(error)
     ? ((error.data ?? {}) as { error?: string; message?: string; title?: string; supportUrl?: string })
     : {};
-  if (isRouteErrorResponse(error) && error.status === 401 && (!data.error || isSessionEndReason(data.error))) {
+  if (isRouteErrorResponse(error) && error.status === 401 && (!data.error || reasonText(data.error) !== null)) {
     body = <SessionEnded reason={data.error ?? "unauthenticated"} limits={root?.limits} />;
   } else if (isRouteErrorResponse(error)) {
     // Platform refusals (e.g. Commerce7's "no access", "not activated") carry their own title and support link.

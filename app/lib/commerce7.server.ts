@@ -28,7 +28,6 @@ import { basicAuthorization, commerce7Settings, type Commerce7Settings } from "~
 import { tenantIdSchema } from "~/lib/commerce7/install.server";
 import { getStore } from "~/lib/db/index.server";
 import { themeSchema } from "~/lib/db/store.server";
-import { env } from "~/lib/env.server";
 import { isDataRequest, jsonError } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import { handleSandboxApi } from "~/lib/sandbox/commerce7.server";
@@ -219,9 +218,4 @@ registerEntryHandler({ name: "commerce7", matches: commerce7EntryMatches, enter:
 /** The commerce7.js every page in the Commerce7 iframe loads (the sandbox's stand-in in sandbox mode). */
 export function commerce7ScriptUrl(): string {
   return commerce7Settings().scriptUrl;
-}
-
-/** Sandbox mode (for pages that want to say so). */
-export function commerce7UsesSandbox(): boolean {
-  return commerce7Settings().sandbox && !env().isProduction;
 }

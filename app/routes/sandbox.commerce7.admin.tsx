@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Card, InlineStack, Page, Text } from "@shopify/polaris";
 import { useEffect, useState } from "react";
-import { FAILURE_MODES, handleSandboxAdminAction, sandboxAdminPage } from "~/lib/sandbox/commerce7.server";
+import { handleSandboxAdminAction, sandboxAdminPage } from "~/lib/sandbox/commerce7.server";
 import { requireSandbox } from "~/lib/sandbox/index.server";
 
 export const meta: MetaFunction = () => [{ title: "Commerce7 admin (sandbox)" }];
@@ -105,7 +105,7 @@ export default function Commerce7SandboxAdmin() {
                 <label style={field}>
                   Failure mode
                   <select name="mode" defaultValue={data.report.failure.mode}>
-                    {FAILURE_MODES.map((mode) => (
+                    {data.failureModes.map((mode) => (
                       <option key={mode} value={mode}>
                         {mode}
                       </option>

@@ -351,6 +351,7 @@ export async function sandboxAdminPage(request: Request) {
     installed: client?.installState === "installed",
     appSrc,
     installUser: commerce7Settings().installCredentials?.user ?? null,
+    failureModes: FAILURE_MODES,
     report: sandboxReport(),
   };
 }
@@ -417,11 +418,24 @@ export async function handleSandboxAdminAction(request: Request): Promise<{ mess
  * the frame fits its content.
  */
 export const SANDBOX_SCRIPT = `(function () {
-  function post() {
-    parent.postMessage({ type: "commerce7-sandbox:height", height: document.documentElement.scrollHeight }, location.origin);
-  }
   if (parent === window) return;
-  new ResizeObserver(post).observe(document.documentElement);
+  // The content's height, not the document's: the document is at least as
+  // tall as the frame, so measuring it would only ever grow the frame.
+  function contentHeight() {
+    var bottom = 0;
+    for (var i = 0; i < document.body.children.length; i++) {
+      bottom = Math.max(bottom, document.body.children[i].getBoundingClientRect().bottom);
+    }
+    return Math.ceil(bottom + window.scrollY);
+  }
+  var last = -1;
+  function post() {
+    var height = contentHeight();
+    if (height === last) return;
+    last = height;
+    parent.postMessage({ type: "commerce7-sandbox:height", height: height }, location.origin);
+  }
+  new ResizeObserver(post).observe(document.body);
   post();
 })();
 `;
