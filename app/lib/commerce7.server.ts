@@ -90,7 +90,12 @@ export function verifyAccount(tenantId: string, account: string): Promise<Accoun
 
 const entryQuerySchema = z.object({
   tenantId: tenantIdSchema,
-  account: z.string().min(1).max(8192),
+  // A JWT (three base64url parts). Anything else is refused before it can
+  // cost a call against the tenant's API quota.
+  account: z
+    .string()
+    .max(8192)
+    .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/, "must be the account token Commerce7 sends"),
   // The app store requires light and dark; anything else falls back to light.
   adminUITheme: themeSchema.catch("light"),
 });

@@ -113,7 +113,7 @@ describe("activation: POST /install/commerce7", () => {
 });
 
 describe("the entry: GET /app?tenantId=…&account=…&adminUITheme=…", () => {
-  it("verifies the user with ONE GET /account/user and renders the app with the session cookie, no redirect", async () => {
+  it("verifies the user with ONE GET /account/user (shared by the page's parallel loaders) and renders the app with the session cookie, no redirect", async () => {
     const { response, setCookie, token } = await enteredSession();
     const html = await response.text();
     expect(html).toContain("Sam Sommelier");
@@ -225,12 +225,20 @@ describe("the entry: GET /app?tenantId=…&account=…&adminUITheme=…", () => 
     expect((await sandbox.report()).accountUserCalls).toBe(1);
   });
 
-  it("an entry link with a malformed tenantId is a 400, without calling Commerce7", async () => {
-    const res = await fetch(`${app.url}/app?tenantId=${encodeURIComponent("not a tenant")}&account=x`, {
-      headers: { Accept: "application/json" },
-    });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: "invalid_entry" });
+  it("an entry link with a malformed tenantId or account is a 400 page, without calling Commerce7", async () => {
+    const tenantId = await activatedTenant();
+    const src = await sandbox.frameSrc({ tenantId });
+    for (const [name, link] of [
+      ["tenantId", src.replace(`tenantId=${tenantId}`, `tenantId=${encodeURIComponent("not a tenant")}`)],
+      ["account", `/app?tenantId=${tenantId}&account=not-a-jwt`],
+    ]) {
+      const res = await fetch(`${app.url}${link}`, { headers: { Accept: "application/json" } });
+      expect(res.status, name).toBe(400);
+      expect(await res.json()).toMatchObject({ error: "invalid_entry", message: expect.stringContaining(name) });
+    }
+    const page = await fetch(`${app.url}/app?tenantId=${tenantId}&account=not-a-jwt`);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain("This link cannot open the app");
     expect((await sandbox.report()).accountUserCalls).toBe(0);
   });
 });
