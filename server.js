@@ -90,6 +90,27 @@ app.use((req, res, next) => {
   next();
 });
 
+// Remix refuses a document form POST whose Origin does not match the Host by
+// THROWING (a 500 with a stack in the logs). Answer those 403 here first, by
+// the same rule, so a cross-site form gets a clear refusal.
+const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+app.use((req, res, next) => {
+  const origin = req.get("origin");
+  if (!UNSAFE_METHODS.has(req.method) || origin === undefined || Object.hasOwn(req.query, "_data")) return next();
+  let originHost;
+  try {
+    originHost = origin === "null" ? "null" : new URL(origin).host;
+  } catch {
+    originHost = null;
+  }
+  const host = req.get("x-forwarded-host")?.split(",")[0]?.trim() || req.get("host");
+  if (originHost && originHost === host) return next();
+  res.status(403).set("Cache-Control", "no-store").json({
+    error: "csrf",
+    message: "This request did not come from the app's own pages.",
+  });
+});
+
 app.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
 app.use(express.static(path.join(root, "public"), { maxAge: "1h", index: false }));
 

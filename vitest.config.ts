@@ -1,13 +1,13 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
+const HEAVY = ["tests/e2e/**/*.test.ts", "tests/reliability/**/*.test.ts"];
+
 export default defineConfig({
   resolve: {
     alias: { "~": path.resolve(import.meta.dirname, "app") },
   },
   test: {
-    include: ["app/**/*.test.{ts,tsx}", "tests/**/*.test.ts"],
-    exclude: ["tests/e2e/**", "node_modules/**", "build/**"],
     globalSetup: ["tests/support/global-setup.ts"],
     setupFiles: ["tests/support/setup.ts"],
     testTimeout: 30_000,
@@ -20,5 +20,26 @@ export default defineConfig({
       PGLITE_DIR: "memory://",
       LOG_LEVEL: "silent",
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "core",
+          include: ["app/**/*.test.{ts,tsx}", "tests/**/*.test.ts"],
+          exclude: ["node_modules/**", "build/**", ...HEAVY],
+        },
+      },
+      {
+        // Browser, load and outage suites measure behaviour under load: they run
+        // after the rest, one file at a time, so they do not starve each other.
+        extends: true,
+        test: {
+          name: "heavy",
+          include: HEAVY,
+          sequence: { groupOrder: 1 },
+          maxWorkers: 1,
+        },
+      },
+    ],
   },
 });

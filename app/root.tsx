@@ -13,7 +13,7 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
-import type { ReactNode } from "react";
+import { useEffect, type ReactNode } from "react";
 import { reasonText, SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { env } from "~/lib/env.server";
 import { polarisTheme, themeClassName } from "~/lib/theme";
@@ -73,6 +73,12 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const root = useRouteLoaderData<typeof loader>("root");
   let body: ReactNode;
+  const reasonUrl = isRouteErrorResponse(error) && error.status === 401 ? (error.data as { reasonUrl?: unknown } | null)?.reasonUrl : null;
+  useEffect(() => {
+    // A page's data request found the session ended: load the explanation page,
+    // which links back to the right admin. Only our own relative URL is followed.
+    if (typeof reasonUrl === "string" && reasonUrl.startsWith("/?")) window.location.replace(reasonUrl);
+  }, [reasonUrl]);
   const data = isRouteErrorResponse(error)
     ? ((error.data ?? {}) as { error?: string; message?: string; title?: string; supportUrl?: string })
     : {};

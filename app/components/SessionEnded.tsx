@@ -1,4 +1,4 @@
-import { Banner, BlockStack, Card, Link, Page, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, Link, Page, Text } from "@shopify/polaris";
 
 export interface SessionLimits {
   ttlHours: number;
@@ -41,8 +41,28 @@ export function reasonText(reason: string, limits?: SessionLimits): { title: str
   }
 }
 
-export function SessionEnded({ reason, limits }: { reason: string; limits?: SessionLimits }) {
+export interface AdminLinkProps {
+  platform: "shopify" | "commerce7";
+  label: string;
+  href: string;
+}
+
+export function SessionEnded({
+  reason,
+  limits,
+  adminLink,
+}: {
+  reason: string;
+  limits?: SessionLimits;
+  adminLink?: AdminLinkProps | null;
+}) {
   const text = reasonText(reason, limits) ?? reasonText("unauthenticated", limits);
+  const how =
+    adminLink?.platform === "shopify"
+      ? "To get back in, open the app again from your Shopify admin (Apps)."
+      : adminLink?.platform === "commerce7"
+        ? "To get back in, open the app again from your Commerce7 admin (Apps)."
+        : "To get back in, open the app again from your Shopify admin (Apps) or your Commerce7 admin (Apps).";
   return (
     <Page narrowWidth title={text?.title}>
       <Card>
@@ -51,8 +71,16 @@ export function SessionEnded({ reason, limits }: { reason: string; limits?: Sess
             {text?.body}
           </Text>
           <Text as="p" variant="bodyMd">
-            To get back in, open the app again from your Shopify admin (Apps) or your Commerce7 admin (Apps).
+            {how}
           </Text>
+          {adminLink ? (
+            <div>
+              {/* The admin is the top-level page: leave the iframe to reach it. */}
+              <Button url={adminLink.href} target="_top" variant="primary">
+                {adminLink.label}
+              </Button>
+            </div>
+          ) : null}
         </BlockStack>
       </Card>
     </Page>

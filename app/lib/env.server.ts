@@ -85,6 +85,8 @@ const schema = z.object({
       .optional(),
   ),
   DATABASE_POOL_MAX: positiveInt(10),
+  /** Bound on every database call: past it, the request answers 503 instead of hanging. */
+  DATABASE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(60_000).default(2000)),
   SUPABASE_URL: optionalUrl,
   SUPABASE_SERVICE_ROLE_KEY: optionalString,
   PGLITE_DIR: z.preprocess(emptyToUndefined, z.string().default(".data/pglite")),

@@ -36,7 +36,7 @@ export function isDataRequest(request: Request): boolean {
 export const NO_STORE = "no-store";
 
 /**
- * `{ error, message }` JSON with the status. `details` adds fields a client or
+ * `{ error, message }` JSON with the status. `extra` adds fields a client or
  * the error page can use (e.g. `title`, `supportUrl`, `field`); the root
  * ErrorBoundary renders the same body as a page for documents.
  */
@@ -45,12 +45,29 @@ export function jsonError(
   error: string,
   message: string,
   init: HeadersInit = {},
-  details: Record<string, string | number | null> = {},
+  extra: Record<string, string | number | null> = {},
 ): Response {
   const headers = new Headers(init);
   headers.set("Content-Type", "application/json; charset=utf-8");
   headers.set("Cache-Control", NO_STORE);
-  return new Response(JSON.stringify({ ...details, error, message }), { status, headers });
+  return new Response(JSON.stringify({ error, message, ...extra }), { status, headers });
+}
+
+/** Where the merchant came from, when the ended session tells us: the landing page links back there. */
+export interface SessionOrigin {
+  platform: "shopify" | "commerce7";
+  /** Shop domain or Commerce7 tenant id. */
+  externalId: string;
+}
+
+/** `/?reason=…` (and the platform, when known, so the page can link back to the right admin). */
+export function reasonPath(reason: SessionEndReason, origin?: SessionOrigin | null): string {
+  const params = new URLSearchParams({ reason });
+  if (origin) {
+    params.set("platform", origin.platform);
+    params.set(origin.platform === "shopify" ? "shop" : "tenant", origin.externalId);
+  }
+  return `/?${params}`;
 }
 
 /** What to answer when a request has no valid app session. */
@@ -58,10 +75,14 @@ export function sessionRequiredResponse(
   request: Request,
   reason: SessionEndReason,
   init: HeadersInit = {},
+  origin?: SessionOrigin | null,
 ): Response {
-  if (isDataRequest(request)) return jsonError(401, reason, REASON_MESSAGES[reason], init);
+  // `reasonUrl`: the page that explains, for clients that want to show it (the app's own error boundary does).
+  if (isDataRequest(request)) {
+    return jsonError(401, reason, REASON_MESSAGES[reason], init, { reasonUrl: reasonPath(reason, origin) });
+  }
   const headers = new Headers(init);
-  headers.set("Location", `/?reason=${reason}`);
+  headers.set("Location", reasonPath(reason, origin));
   headers.set("Cache-Control", NO_STORE);
   return new Response(null, { status: 302, headers });
 }

@@ -303,7 +303,8 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
     }
     const headers = new Headers();
     if (lookup.cookieSent) headers.append("Set-Cookie", await clearSessionCookie());
-    throw sessionRequiredResponse(request, lookup.reason, headers);
+    const origin = lookup.ended ? { platform: lookup.ended.platform, externalId: lookup.ended.clientExternalId } : null;
+    throw sessionRequiredResponse(request, lookup.reason, headers, origin);
   });
 }
 
@@ -326,20 +327,20 @@ export async function startAppSession(
 }
 
 /**
- * Log out: destroy the request's session (if any) and return the headers
- * that clear its cookie.
+ * Log out: destroy the session (the request's own, or the one given) and
+ * return the headers that clear its cookie.
  */
 export async function destroyAppSession(
   request: Request,
-  reason: "logged_out" = "logged_out",
+  options: { session?: AppSessionRecord | null; reason?: "logged_out" } = {},
 ): Promise<{ destroyed: AppSessionRecord | null; headers: Headers }> {
   return withDatabase(async () => {
-    const lookup = await getAppSession(request);
+    const session = options.session !== undefined ? options.session : (await getAppSession(request)).session;
     let destroyed: AppSessionRecord | null = null;
-    if (lookup.session) {
+    if (session) {
       const store = await getStore();
-      if ((await store.destroyAppSession(lookup.session.id, reason, now())) > 0) destroyed = lookup.session;
-      logger.info({ event: "session.logged_out", sessionId: lookup.session.id }, "app session destroyed");
+      if ((await store.destroyAppSession(session.id, options.reason ?? "logged_out", now())) > 0) destroyed = session;
+      logger.info({ event: "session.logged_out", sessionId: session.id, clientId: session.clientId }, "app session destroyed");
     }
     const headers = new Headers({ "Set-Cookie": await clearSessionCookie(), "Cache-Control": "no-store" });
     return { destroyed, headers };
@@ -348,8 +349,7 @@ export async function destroyAppSession(
 
 /** Change what a live session carries (theme, user details, data). */
 export async function updateAppSession(sessionId: string, patch: AppSessionPatch): Promise<AppSessionRecord | null> {
-  const store = await getStore();
-  return store.updateAppSession(sessionId, patch, now());
+  return withDatabase(async () => (await getStore()).updateAppSession(sessionId, patch, now()));
 }
 
 /**
@@ -361,12 +361,13 @@ export async function rotateAppSession(
   options: { rememberMe: boolean },
 ): Promise<{ session: AppSessionRecord; token: string; setCookie: string } | null> {
   const token = generateSessionToken();
-  const store = await getStore();
-  const session = await store.rotateAppSession(
-    sessionId,
-    hashSessionToken(token),
-    { ...sessionLifetimes(options.rememberMe), rememberMe: options.rememberMe },
-    now(),
+  const session = await withDatabase(async () =>
+    (await getStore()).rotateAppSession(
+      sessionId,
+      hashSessionToken(token),
+      { ...sessionLifetimes(options.rememberMe), rememberMe: options.rememberMe },
+      now(),
+    ),
   );
   if (!session) return null;
   return { session, token, setCookie: await createSessionCookie(token, options) };
@@ -380,14 +381,12 @@ export async function revokeAppSessions(scope: {
   exceptSessionId?: string | null;
   reason?: string;
 }): Promise<number> {
-  const store = await getStore();
-  return store.revokeAppSessions(scope, now());
+  return withDatabase(async () => (await getStore()).revokeAppSessions(scope, now()));
 }
 
 /** The live sessions of a client (optionally one user's), most recent first. */
 export async function listAppSessions(clientId: string, userId: string | null = null): Promise<AppSessionRecord[]> {
-  const store = await getStore();
-  return store.listAppSessions(clientId, userId, now());
+  return withDatabase(async () => (await getStore()).listAppSessions(clientId, userId, now()));
 }
 
 export interface CleanupOptions {

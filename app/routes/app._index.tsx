@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, useLoaderData } from "@remix-run/react";
-import { BlockStack, Button, Card, InlineStack, Page, Text } from "@shopify/polaris";
+import { Link as RemixLink, useLoaderData } from "@remix-run/react";
+import { Badge, BlockStack, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { requireAppSession } from "~/lib/sessions.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -9,33 +9,76 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({
     platform: session.platform,
     client: session.organizationName ?? session.clientExternalId,
+    clientExternalId: session.clientExternalId,
+    hasOrganizationName: Boolean(session.organizationName),
     user: session.userName ?? session.userEmail ?? "Unknown user",
+    userEmail: session.userEmail,
+    rememberMe: session.rememberMe,
     expiresAt: session.expiresAt.toISOString(),
+    idleMinutes: Math.round(session.idleTimeoutSeconds / 60),
   });
 }
 
+function formatEnd(iso: string) {
+  return new Date(iso).toLocaleString("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
+}
+
+/**
+ * The dashboard. The onboarding checklist is derived from what is already
+ * true (seed 000: show something useful at once, never poll for back-end work).
+ */
 export default function Dashboard() {
   const data = useLoaderData<typeof loader>();
+  const steps = [
+    { done: true, label: `Install the app on ${data.clientExternalId}` },
+    { done: true, label: "Open it from your admin" },
+    { done: data.hasOrganizationName, label: "Name your organization", to: "/app/settings" },
+    { done: data.rememberMe, label: "Keep this device signed in (optional)", to: "/app/sessions" },
+  ];
   return (
     <Page title="Dashboard">
-      <Card>
-        <BlockStack gap="200">
-          <Text as="p">
-            <strong>Store:</strong> {data.client} ({data.platform === "shopify" ? "Shopify" : "Commerce7"})
-          </Text>
-          <Text as="p">
-            <strong>Signed in as:</strong> {data.user}
-          </Text>
-          <Text as="p">
-            <strong>Session ends:</strong> <time dateTime={data.expiresAt}>{new Date(data.expiresAt).toUTCString()}</time>
-          </Text>
-          <InlineStack>
-            <Form method="post" action="/logout">
-              <Button submit>Log out</Button>
-            </Form>
-          </InlineStack>
-        </BlockStack>
-      </Card>
+      <Layout>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                {data.client}
+              </Text>
+              <InlineStack gap="200">
+                <Badge tone="info">{data.platform === "shopify" ? "Shopify" : "Commerce7"}</Badge>
+                <Text as="span" tone="subdued">
+                  {data.clientExternalId}
+                </Text>
+              </InlineStack>
+              <Text as="p">
+                Signed in as <strong>{data.user}</strong>
+                {data.userEmail && data.userEmail !== data.user ? ` (${data.userEmail})` : ""}
+              </Text>
+              <Text as="p" tone="subdued">
+                Your session ends <time dateTime={data.expiresAt}>{formatEnd(data.expiresAt)}</time>, or after{" "}
+                {data.idleMinutes} minutes without activity.
+              </Text>
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section variant="oneThird">
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Getting started
+              </Text>
+              <BlockStack as="ul" gap="200">
+                {steps.map((step) => (
+                  <InlineStack as="li" key={step.label} gap="200" blockAlign="center">
+                    <Badge tone={step.done ? "success" : "attention"}>{step.done ? "Done" : "To do"}</Badge>
+                    {step.to && !step.done ? <RemixLink to={step.to}>{step.label}</RemixLink> : <Text as="span">{step.label}</Text>}
+                  </InlineStack>
+                ))}
+              </BlockStack>
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+      </Layout>
     </Page>
   );
 }

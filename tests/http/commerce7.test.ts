@@ -245,38 +245,70 @@ describe("the entry: GET /app?tenantId=…&account=…&adminUITheme=…", () => 
 
 describe("after the entry, zero Commerce7 calls", () => {
   /**
-   * The requests a merchant's browsing makes after opening the app: pages,
-   * Remix data requests, API calls with the Bearer token, and the page's own
-   * revalidations (which carry the entry parameters still in its URL).
-   * When /app/settings lands, add its GET and its POST (save) here: the
-   * round of seed 003 is dashboard -> settings -> save -> dashboard.
+   * Seed 003's round (dashboard -> settings -> save -> dashboard) as the
+   * browser sends it: pages, Remix data requests, the save (a Remix form
+   * POST with the CSRF token), the revalidations that follow, also with the
+   * entry parameters still in the page's URL; and the same with the Bearer
+   * token, as a browser refusing third-party cookies will. Add steps here
+   * as pages land.
    */
-  type Step = { name: string; path: (entry: { src: string }) => string; credential: "cookie" | "bearer"; accept?: string };
+  type Entry = { src: string; csrf: string };
+  type Step = {
+    name: string;
+    path: (entry: Entry) => string;
+    accept?: string;
+    form?: (entry: Entry) => Record<string, string>;
+  };
   const ROUND: Step[] = [
-    { name: "dashboard page", path: () => "/app", credential: "cookie", accept: "text/html" },
-    { name: "dashboard data (layout)", path: () => "/app?_data=routes%2Fapp", credential: "cookie" },
-    { name: "dashboard data (index)", path: () => "/app?_data=routes%2Fapp._index", credential: "cookie" },
-    { name: "dashboard data with the Bearer token", path: () => "/app?_data=routes%2Fapp._index", credential: "bearer" },
-    { name: "API client JSON with the Bearer token", path: () => "/app", credential: "bearer", accept: "application/json" },
+    { name: "dashboard page", path: () => "/app", accept: "text/html" },
+    { name: "revalidation of the entry URL", path: ({ src }) => `${src}&_data=routes%2Fapp._index` },
+    { name: "to settings: layout data", path: () => "/app/settings?_data=routes%2Fapp" },
+    { name: "to settings: page data", path: () => "/app/settings?_data=routes%2Fapp.settings" },
     {
-      name: "revalidation of the entry URL",
-      path: ({ src }) => `${src}&_data=routes%2Fapp._index`,
-      credential: "cookie",
+      name: "save",
+      path: () => "/app/settings?_data=routes%2Fapp.settings",
+      form: ({ csrf }) => ({ csrf, organizationName: "Round Trip Winery" }),
     },
-    { name: "dashboard page again", path: () => "/app", credential: "cookie", accept: "text/html" },
+    { name: "revalidation after the save", path: () => "/app/settings?_data=routes%2Fapp" },
+    { name: "back to the dashboard: data", path: () => "/app?_data=routes%2Fapp._index" },
+    { name: "dashboard page again", path: () => "/app", accept: "text/html" },
+    { name: "settings page (document)", path: () => "/app/settings", accept: "text/html" },
   ];
 
-  it("a round of pages and data requests with the cookie and with the Bearer token never calls Commerce7", async () => {
-    const entry = await enteredSession();
-    expect((await sandbox.report()).accountUserCalls).toBe(1);
+  async function walk(entry: Entry, credential: Record<string, string>) {
     for (const step of ROUND) {
-      const headers: Record<string, string> = step.accept ? { Accept: step.accept } : {};
-      if (step.credential === "cookie") headers.Cookie = entry.cookie;
-      else headers.Authorization = `Bearer ${entry.token}`;
-      const res = await fetch(`${app.url}${step.path(entry)}`, { headers, redirect: "manual" });
+      const headers: Record<string, string> = { ...credential, ...(step.accept ? { Accept: step.accept } : {}) };
+      const init: RequestInit = { headers, redirect: "manual" };
+      if (step.form) {
+        init.method = "POST";
+        init.body = new URLSearchParams(step.form(entry));
+        headers["Sec-Fetch-Site"] = "same-origin";
+      }
+      const res = await fetch(`${app.url}${step.path(entry)}`, init);
       expect(res.status, step.name).toBe(200);
       await res.arrayBuffer();
     }
+  }
+
+  async function entered() {
+    const session = await enteredSession();
+    const layout = await fetch(`${app.url}/app?_data=routes%2Fapp`, { headers: { Cookie: session.cookie } });
+    const { csrfToken } = (await layout.json()) as { csrfToken: string };
+    return { ...session, entry: { src: session.src, csrf: csrfToken } };
+  }
+
+  it("with the cookie: dashboard -> settings -> save -> dashboard never calls Commerce7", async () => {
+    const { entry, cookie } = await entered();
+    expect((await sandbox.report()).accountUserCalls).toBe(1);
+    await walk(entry, { Cookie: cookie });
+    expect((await sandbox.report()).accountUserCalls).toBe(1);
+    const dashboard = await fetch(`${app.url}/app`, { headers: { Cookie: cookie } });
+    expect(await dashboard.text()).toContain("Round Trip Winery");
+  });
+
+  it("with the Bearer token: the same round never calls Commerce7", async () => {
+    const { entry, token } = await entered();
+    await walk(entry, { Authorization: `Bearer ${token}` });
     expect((await sandbox.report()).accountUserCalls).toBe(1);
   });
 });

@@ -3,14 +3,12 @@
  * cookie attributes from real Set-Cookie headers, and start-up settings.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { now } from "~/lib/clock.server";
-import { openPostgres } from "~/lib/db/postgres.server";
-import { Store } from "~/lib/db/store.server";
-import { migrate } from "~/lib/db/migrate.server";
-import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions.server";
+import type { Store } from "~/lib/db/store.server";
+import { createSessionCookie, generateSessionToken } from "~/lib/sessions.server";
 import { startApp, startAppExpectingFailure, TEST_APP_ENV, type RunningApp } from "../support/app-server";
-import { createScratchDatabase, postgresAvailable } from "../support/databases";
+import { postgresAvailable } from "../support/databases";
 import { cookieAttributes } from "../support/sessions";
+import { signInDirect, startAppOnPostgres, type SharedPostgresApp } from "../support/shared-postgres-app";
 
 describe("the app over HTTP (embedded PGlite)", () => {
   let app: RunningApp;
@@ -38,7 +36,7 @@ describe("the app over HTTP (embedded PGlite)", () => {
     const res = await fetch(`${app.url}/app`, { headers: { Accept: "application/json" } });
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
-    expect(await res.json()).toEqual({ error: "unauthenticated", message: expect.any(String) });
+    expect(await res.json()).toEqual({ error: "unauthenticated", message: expect.any(String), reasonUrl: "/?reason=unauthenticated" });
   });
 
   it("a Remix data request without a session gets 401 JSON", async () => {
@@ -117,36 +115,20 @@ describe("start-up settings", () => {
 const withPostgres = postgresAvailable();
 
 describe.runIf(withPostgres)("sessions over HTTP on PostgreSQL", () => {
+  let shared: SharedPostgresApp;
   let app: RunningApp;
   let store: Store;
-  let drop: () => Promise<void>;
-  let closeDb: () => Promise<void>;
 
   beforeAll(async () => {
-    const scratch = await createScratchDatabase();
-    drop = scratch.drop;
-    const db = await openPostgres(scratch.url);
-    await migrate(db);
-    store = new Store(db);
-    closeDb = () => db.close();
-    app = await startApp({ DATABASE_URL: scratch.url });
+    shared = await startAppOnPostgres();
+    app = shared.app;
+    store = shared.store;
   });
   afterAll(async () => {
-    await app?.stop();
-    await closeDb?.();
-    await drop?.();
+    await shared?.close();
   });
 
-  async function sessionCookie() {
-    const client = await store.upsertClient({ platform: "commerce7", externalId: "http-tenant", organizationName: "HTTP Winery" }, now());
-    const token = generateSessionToken();
-    const session = await store.createAppSession(
-      { tokenHash: hashSessionToken(token), clientId: client.id, userName: "Ada", ...sessionLifetimes(false) },
-      now(),
-    );
-    const setCookie = await createSessionCookie(token);
-    return { session, token, cookie: setCookie.split(";")[0] };
-  }
+  const sessionCookie = () => signInDirect(store, { organizationName: "HTTP Winery", userName: "Ada" });
 
   it("a valid cookie opens the dashboard; the response is not cacheable", async () => {
     const { cookie } = await sessionCookie();
@@ -166,18 +148,26 @@ describe.runIf(withPostgres)("sessions over HTTP on PostgreSQL", () => {
   });
 
   it("POST /logout destroys the row, clears the cookie and lands on /?reason=logged_out", async () => {
-    const { cookie, session } = await sessionCookie();
-    const res = await fetch(`${app.url}/logout`, { method: "POST", redirect: "manual", headers: { Cookie: cookie } });
+    const { cookie, session, client } = await sessionCookie();
+    const res = await fetch(`${app.url}/logout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { Cookie: cookie, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf: session.csrfToken }),
+    });
     expect(res.status).toBe(302);
-    expect(res.headers.get("location")).toBe("/?reason=logged_out");
+    expect(res.headers.get("location")).toBe(`/?reason=logged_out&platform=commerce7&tenant=${client.externalId}`);
     const cleared = cookieAttributes(res.headers.get("set-cookie") ?? "");
     expect(cleared).toMatchObject({ name: "__Host-app_session", value: "" });
     expect(cleared.attrs.get("max-age")).toBe("0");
-    expect(await store.db.rows("get_client", { p_client_id: session.clientId })).toHaveLength(1);
+    expect(res.headers.get("clear-site-data")).toBe('"cookies"');
+    const rows = await shared.sql.query("select id from app_sessions where id = $1", [session.id]);
+    expect(rows).toHaveLength(0);
     const after = await fetch(`${app.url}/app`, { headers: { Cookie: cookie, Accept: "application/json" } });
     expect(after.status).toBe(401);
     expect(await after.json()).toMatchObject({ error: "unauthenticated" });
   });
+
 });
 
 describe("database down", () => {

@@ -72,8 +72,13 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout?
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      onTimeout?.();
-      reject(new DatabaseUnavailableError(`The database did not answer within ${ms} ms`));
+      // Timers run before I/O in each turn of the event loop: on a busy process
+      // the answer may already be waiting in the socket. setImmediate runs after
+      // the I/O phase, so only a call that really got no answer times out.
+      setImmediate(() => {
+        onTimeout?.();
+        reject(new DatabaseUnavailableError(`The database did not answer within ${ms} ms`));
+      });
     }, ms);
   });
   try {

@@ -22,10 +22,15 @@ export async function openDatabase(): Promise<Database> {
   switch (settings.databaseBackend) {
     case "supabase": {
       const { openSupabase } = await import("./supabase.server");
-      return openSupabase(settings.SUPABASE_URL as string, settings.SUPABASE_SERVICE_ROLE_KEY as string);
+      return openSupabase(settings.SUPABASE_URL as string, settings.SUPABASE_SERVICE_ROLE_KEY as string, {
+        timeoutMs: settings.DATABASE_TIMEOUT_MS,
+      });
     }
     case "postgres":
-      return openPostgres(settings.DATABASE_URL as string, { max: settings.DATABASE_POOL_MAX });
+      return openPostgres(settings.DATABASE_URL as string, {
+        max: settings.DATABASE_POOL_MAX,
+        timeoutMs: settings.DATABASE_TIMEOUT_MS,
+      });
     case "pglite": {
       const db = await openPglite(settings.PGLITE_DIR);
       try {

@@ -15,31 +15,57 @@ export interface PostgresOptions {
   prepare?: boolean;
 }
 
-export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<SqlDatabase> {
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const prepare = options.prepare ?? !/:6543\b/.test(url);
-  const sql = postgres(url, {
-    max: options.max ?? 10,
-    idle_timeout: 30,
-    connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
-    prepare,
-    onnotice: (notice) => logger.debug({ notice: notice.message }, "postgres notice"),
-    connection: { application_name: "embedded-sessions" },
-  });
 
-  function executor(q: postgres.Sql | postgres.TransactionSql): SqlExecutor {
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<SqlDatabase> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const prepare = options.prepare ?? !/:6543\b/.test(url);
+  const create = () =>
+    postgres(url, {
+      max: options.max ?? 10,
+      idle_timeout: 30,
+      connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+      prepare,
+      onnotice: (notice) => logger.debug({ notice: notice.message }, "postgres notice"),
+      connection: { application_name: "embedded-sessions" },
+    });
+
+  let sql = create();
+  let lastSuccessAt = Date.now();
+  let recycledAt = 0;
+
+  /**
+   * A call that timed out may sit on a connection whose peer vanished (a
+   * network partition leaves sockets half-open for minutes, and the pool would
+   * keep handing them out). When calls time out and NOTHING has succeeded for
+   * two timeouts, the pool is presumed dead and replaced: new calls get fresh
+   * connections as soon as the database answers again. A merely busy pool
+   * keeps completing calls, so load alone never triggers this.
+   */
+  function onTimeout() {
+    const quiet = Date.now() - Math.max(lastSuccessAt, recycledAt);
+    if (quiet < 2 * timeoutMs) return;
+    recycledAt = Date.now();
+    const old = sql;
+    sql = create();
+    old.end({ timeout: 0 }).catch(() => {});
+    logger.warn({ timeoutMs }, "database unresponsive: connection pool replaced");
+  }
+
+  function executor(q: () => postgres.Sql | postgres.TransactionSql, bounded: boolean): SqlExecutor {
     return {
       async exec(text) {
         try {
-          await q.unsafe(text);
+          await q().unsafe(text);
         } catch (error) {
           throw toDatabaseError(error);
         }
       },
       async query<T>(text: string, params: unknown[] = []) {
-        const pending = q.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
+        const pending = q().unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
         try {
-          return (await withTimeout(pending, timeoutMs, () => pending.cancel())) as unknown as T[];
+          const result = bounded ? await withTimeout(pending, timeoutMs, onTimeout) : await pending;
+          lastSuccessAt = Date.now();
+          return result as unknown as T[];
         } catch (error) {
           throw toDatabaseError(error);
         }
@@ -47,7 +73,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     };
   }
 
-  const run = executor(sql);
+  const run = executor(() => sql, true);
   async function call(fn: string, args: FunctionArgs, shape: "rows" | "scalar") {
     const { text, values } = functionCallSql(fn, args, shape);
     return run.query<Record<string, unknown>>(text, values);
@@ -63,7 +89,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     },
     async transaction(fn) {
       try {
-        return (await sql.begin((tx) => fn(executor(tx)))) as Awaited<ReturnType<typeof fn>>;
+        // Migrations and maintenance run long: no per-statement bound inside.
+        return (await sql.begin((tx) => fn(executor(() => tx, false)))) as Awaited<ReturnType<typeof fn>>;
       } catch (error) {
         throw toDatabaseError(error);
       }

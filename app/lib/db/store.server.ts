@@ -65,6 +65,7 @@ export const appSessionSchema = z
     revoked_reason: z.string().nullable(),
     created_at: date,
     updated_at: date,
+    csrf_token: z.string().min(32),
   })
   .transform((r) => ({
     id: r.id,
@@ -89,6 +90,8 @@ export const appSessionSchema = z
     revokedReason: r.revoked_reason,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    /** The session's CSRF synchronizer token (rendered into forms; never a credential by itself). */
+    csrfToken: r.csrf_token,
   }));
 export type AppSessionRecord = z.output<typeof appSessionSchema>;
 

@@ -3,27 +3,16 @@
  * frames the app, the page hydrates in the admin's theme, and refusals render
  * their page in the browser too (not only on the server).
  */
-import { execFileSync } from "node:child_process";
-import { chromium, type Browser, type Frame, type Page } from "playwright-core";
+import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startApp, type RunningApp } from "../support/app-server";
+import { chromiumAvailable, launchBrowser } from "../support/browser";
 import { COMMERCE7_TEST_ENV, commerce7Sandbox } from "../support/commerce7";
-import { requireOrSkip } from "../support/require";
 
-function chromiumPath(): string | null {
-  try {
-    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-const executablePath = chromiumPath();
 /** Generous: the machine's two cores are shared with the other suites. */
 const WAIT = 15_000;
-const withChromium = requireOrSkip("Chromium", executablePath !== null, "install Debian's chromium (apt-get install chromium)");
 
-describe.runIf(withChromium)("the Commerce7 sandbox admin in Chromium", () => {
+describe.runIf(chromiumAvailable())("the Commerce7 sandbox admin in Chromium", () => {
   let app: RunningApp;
   let browser: Browser;
   let page: Page;
@@ -33,7 +22,7 @@ describe.runIf(withChromium)("the Commerce7 sandbox admin in Chromium", () => {
   beforeAll(async () => {
     app = await startApp(COMMERCE7_TEST_ENV);
     sandbox = commerce7Sandbox(app);
-    browser = await chromium.launch({ executablePath: executablePath as string, args: ["--no-sandbox"] });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
@@ -67,10 +56,22 @@ describe.runIf(withChromium)("the Commerce7 sandbox admin in Chromium", () => {
 
     await page.goto(admin); // the merchant opens the app from the admin
     const frame = await appFrame();
-    await frame.getByText("Signed in as:").waitFor({ timeout: WAIT });
+    await frame.getByText("Signed in as").waitFor({ timeout: WAIT });
     expect(await frame.getByText("Sam Sommelier").count()).toBe(1);
     expect(await frame.locator("html").getAttribute("class")).toContain("p-theme-dark-experimental");
     expect(await frame.getByText("Application Error").count()).toBe(0);
+    expect((await sandbox.report()).accountUserCalls).toBe(1);
+
+    // Seed 003's round: dashboard -> settings -> save -> dashboard, with no further Commerce7 call.
+    await frame.getByRole("tab", { name: "Settings" }).click();
+    const name = frame.getByLabel("Organization name");
+    await name.waitFor({ timeout: WAIT });
+    await name.fill("Browser Round Winery");
+    await frame.getByRole("button", { name: "Save" }).click();
+    await frame.getByText("Settings saved").waitFor({ timeout: WAIT });
+    await frame.getByRole("tab", { name: "Dashboard" }).click();
+    await frame.getByText("Browser Round Winery").first().waitFor({ timeout: WAIT });
+    expect(await frame.locator("html").getAttribute("class")).toContain("p-theme-dark-experimental");
     expect((await sandbox.report()).accountUserCalls).toBe(1);
   });
 

@@ -1,0 +1,38 @@
+/**
+ * Where a merchant goes to open the app again: their platform's admin (or,
+ * in development, the platform sandbox's admin page).
+ */
+import { z } from "zod";
+import { env } from "~/lib/env.server";
+import { commerce7SandboxEnabled, shopifySandboxEnabled } from "~/lib/sandbox/index.server";
+
+const shopDomain = z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/);
+const tenantId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/);
+
+export interface AdminLink {
+  platform: "shopify" | "commerce7";
+  label: string;
+  href: string;
+}
+
+/** A link back into the right admin, from untrusted query parameters (validated; anything odd gives null). */
+export function adminLinkFor(params: URLSearchParams): AdminLink | null {
+  const platform = params.get("platform");
+  if (platform === "shopify") {
+    const shop = shopDomain.safeParse(params.get("shop"));
+    if (!shop.success) return null;
+    const href = shopifySandboxEnabled()
+      ? `/sandbox/shopify/admin?${new URLSearchParams({ shop: shop.data })}`
+      : `https://admin.shopify.com/store/${shop.data.replace(/\.myshopify\.com$/, "")}/apps/${env().SHOPIFY_API_KEY ?? ""}`;
+    return { platform, label: "Open the app in your Shopify admin", href };
+  }
+  if (platform === "commerce7") {
+    const tenant = tenantId.safeParse(params.get("tenant"));
+    if (!tenant.success) return null;
+    const href = commerce7SandboxEnabled()
+      ? `/sandbox/commerce7/admin?${new URLSearchParams({ tenantId: tenant.data })}`
+      : "https://admin.platform.commerce7.com";
+    return { platform, label: "Open the app in your Commerce7 admin", href };
+  }
+  return null;
+}

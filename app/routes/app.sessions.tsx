@@ -1,0 +1,182 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Button,
+  Card,
+  IndexTable,
+  InlineStack,
+  Page,
+  Text,
+  Toast,
+} from "@shopify/polaris";
+import { z } from "zod";
+import { CsrfInput } from "~/components/CsrfInput";
+import { useActionToast } from "~/hooks/useActionToast";
+import { requireActionSession } from "~/lib/csrf.server";
+import { describeDevice } from "~/lib/devices.server";
+import { jsonError } from "~/lib/http.server";
+import {
+  isSessionTokenShape,
+  listAppSessions,
+  requireAppSession,
+  revokeAppSessions,
+  rotateAppSession,
+} from "~/lib/sessions.server";
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const session = await requireAppSession(request);
+  const sessions = await listAppSessions(session.clientId, session.userId);
+  return json({
+    current: { id: session.id, rememberMe: session.rememberMe },
+    sessions: sessions.map((s) => ({
+      id: s.id,
+      device: describeDevice(s.userAgent),
+      ipAddress: s.ipAddress,
+      createdAt: s.createdAt.toISOString(),
+      lastActivityAt: s.lastActivityAt.toISOString(),
+      rememberMe: s.rememberMe,
+      isCurrent: s.id === session.id,
+    })),
+  });
+}
+
+const actionSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("revoke"), sessionId: z.uuid("Unknown session.") }),
+  z.object({ intent: z.literal("revoke_others") }),
+  z.object({ intent: z.literal("remember_me") }),
+]);
+
+export async function action({ request }: ActionFunctionArgs) {
+  const { session, form } = await requireActionSession(request);
+  const parsed = actionSchema.safeParse(Object.fromEntries(form));
+  if (!parsed.success) throw jsonError(400, "bad_request", "Unknown action on sessions.");
+
+  switch (parsed.data.intent) {
+    case "revoke": {
+      if (parsed.data.sessionId === session.id) {
+        throw jsonError(400, "bad_request", "Use Log out to end the session on this device.");
+      }
+      const revoked = await revokeAppSessions({
+        clientId: session.clientId,
+        userId: session.userId,
+        sessionId: parsed.data.sessionId,
+      });
+      return json({ message: revoked ? "Session signed out." : "That session had already ended." });
+    }
+    case "revoke_others": {
+      const revoked = await revokeAppSessions({
+        clientId: session.clientId,
+        userId: session.userId,
+        exceptSessionId: session.id,
+      });
+      return json({ message: `${revoked} other session${revoked === 1 ? "" : "s"} signed out.` });
+    }
+    case "remember_me": {
+      // A longer-lived session gets a new token (no fixation across privilege changes).
+      const rotated = await rotateAppSession(session.id, { rememberMe: true });
+      if (!rotated) throw jsonError(409, "conflict", "This session has just ended. Open the app again.");
+      const headers = new Headers({ "Set-Cookie": rotated.setCookie });
+      // A tab that authenticates with our token as Bearer (third-party cookies blocked)
+      // picks its new token up from this header (app/lib/session-token.client.ts).
+      const bearer = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
+      if (bearer && isSessionTokenShape(bearer)) headers.set("X-App-Session-Token", rotated.token);
+      return json({ message: "This device will stay signed in for 30 days." }, { headers });
+    }
+  }
+}
+
+function when(iso: string) {
+  return new Date(iso).toLocaleString("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
+}
+
+export default function Sessions() {
+  const { sessions, current } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle";
+  const toast = useActionToast(result, (r) => r.message);
+
+  const rows = sessions.map((s, index) => (
+    <IndexTable.Row id={s.id} key={s.id} position={index}>
+      <IndexTable.Cell>
+        <BlockStack gap="100">
+          <InlineStack gap="200" blockAlign="center">
+            <Text as="span" fontWeight="semibold">
+              {s.device.browser} on {s.device.os}
+            </Text>
+            {s.isCurrent ? <Badge tone="success">This device</Badge> : null}
+            {s.rememberMe ? <Badge>Remembered</Badge> : null}
+          </InlineStack>
+        </BlockStack>
+      </IndexTable.Cell>
+      <IndexTable.Cell>{s.ipAddress ?? "—"}</IndexTable.Cell>
+      <IndexTable.Cell>{when(s.createdAt)}</IndexTable.Cell>
+      <IndexTable.Cell>{when(s.lastActivityAt)}</IndexTable.Cell>
+      <IndexTable.Cell>
+        {s.isCurrent ? null : (
+          <Form method="post">
+            <CsrfInput />
+            <input type="hidden" name="intent" value="revoke" />
+            <input type="hidden" name="sessionId" value={s.id} />
+            <Button submit tone="critical" variant="plain" disabled={busy} accessibilityLabel={`Sign out ${s.device.browser} on ${s.device.os}`}>
+              Sign out
+            </Button>
+          </Form>
+        )}
+      </IndexTable.Cell>
+    </IndexTable.Row>
+  ));
+
+  return (
+    <Page title="Sessions" subtitle="Where you are signed in to this app">
+      <BlockStack gap="400">
+        {!current.rememberMe ? (
+          <Banner title="Keep me signed in on this device" tone="info">
+            <BlockStack gap="200">
+              <p>Stay signed in here for 30 days instead of until you close the browser.</p>
+              <Form method="post">
+                <CsrfInput />
+                <input type="hidden" name="intent" value="remember_me" />
+                <Button submit disabled={busy}>
+                  Keep me signed in
+                </Button>
+              </Form>
+            </BlockStack>
+          </Banner>
+        ) : null}
+        <Card padding="0">
+          <IndexTable
+            resourceName={{ singular: "session", plural: "sessions" }}
+            itemCount={sessions.length}
+            selectable={false}
+            headings={[
+              { title: "Device" },
+              { title: "IP address" },
+              { title: "Signed in" },
+              { title: "Last activity" },
+              { title: "Actions", hidden: true },
+            ]}
+          >
+            {rows}
+          </IndexTable>
+        </Card>
+        {sessions.length > 1 ? (
+          <InlineStack align="end">
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="revoke_others" />
+              <Button submit tone="critical" disabled={busy}>
+                Sign out all other sessions
+              </Button>
+            </Form>
+          </InlineStack>
+        ) : null}
+      </BlockStack>
+      {toast.text ? <Toast content={toast.text} onDismiss={toast.dismiss} /> : null}
+    </Page>
+  );
+}
