@@ -24,8 +24,7 @@ import {
   type Commerce7Connection,
   type Transport,
 } from "~/lib/commerce7/client.server";
-import { basicAuthorization, commerce7Settings, type Commerce7Settings } from "~/lib/commerce7/config.server";
-import { tenantIdSchema } from "~/lib/commerce7/install.server";
+import { basicAuthorization, commerce7Settings, tenantIdSchema, type Commerce7Settings } from "~/lib/commerce7/config.server";
 import { getStore } from "~/lib/db/index.server";
 import { themeSchema } from "~/lib/db/store.server";
 import { isDataRequest, jsonError } from "~/lib/http.server";

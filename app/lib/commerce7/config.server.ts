@@ -6,12 +6,21 @@
  * per installation, and no weak password is ever written down).
  */
 import { createHmac } from "node:crypto";
+import { z } from "zod";
 import { env } from "~/lib/env.server";
 import { commerce7SandboxEnabled } from "~/lib/sandbox/index.server";
 
 export const COMMERCE7_SCRIPT_URL = "https://dev-center.platform.commerce7.com/v2/commerce7.js";
 export const SANDBOX_PATH = "/sandbox/commerce7";
 export const SANDBOX_API_PATH = `${SANDBOX_PATH}/api/v1`;
+
+/** Commerce7 tenant ids are slugs ("spectra-winery"): the one validation of a tenantId we receive. */
+export const tenantIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a Commerce7 tenant id (letters, digits, '.', '_', '-')");
 
 export interface BasicCredentials {
   user: string;

@@ -13,18 +13,10 @@ import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import { jsonError, NO_STORE, withDatabase } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
-import { commerce7Settings, type BasicCredentials } from "./config.server";
+import { commerce7Settings, tenantIdSchema, type BasicCredentials } from "./config.server";
 
 /** Commerce7's bodies are a few hundred bytes; setup variables add a little. */
 export const MAX_INSTALL_BODY_BYTES = 64 * 1024;
-
-/** Commerce7 tenant ids are slugs ("spectra-winery"). */
-export const tenantIdSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(255)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a Commerce7 tenant id (letters, digits, '.', '_', '-')");
 
 const userSchema = z.looseObject({
   id: z.string().trim().min(1).max(255).optional(),

@@ -33,12 +33,12 @@ import {
   SANDBOX_API_PATH,
   sandboxAppCredentials,
   sandboxSecret,
+  tenantIdSchema,
 } from "~/lib/commerce7/config.server";
 import {
   handleCommerce7Activation,
   handleCommerce7Deactivation,
   hasBasicCredentials,
-  tenantIdSchema,
 } from "~/lib/commerce7/install.server";
 import { getStore } from "~/lib/db/index.server";
 import { themeSchema } from "~/lib/db/store.server";
