@@ -66,6 +66,14 @@ export async function expectJson401(promise: Promise<unknown>, reason: string) {
   return response;
 }
 
+/** A database outage as API clients meet it: 503 JSON with a message, no stack trace. */
+export async function expectUnavailableJson(response: Response) {
+  expect(response.status).toBe(503);
+  const body = await response.json();
+  expect(body).toMatchObject({ error: "unavailable", message: expect.any(String) });
+  expect(JSON.stringify(body)).not.toMatch(/at .*\.(js|ts):\d+/);
+}
+
 let counter = 0;
 export async function makeClient(store: Store, platform: "shopify" | "commerce7" = "commerce7") {
   counter += 1;

@@ -7,7 +7,7 @@
  */
 import { createHmac } from "node:crypto";
 import { z } from "zod";
-import { env } from "~/lib/env.server";
+import { env, type Env } from "~/lib/env.server";
 import { commerce7SandboxEnabled } from "~/lib/sandbox/index.server";
 
 export const COMMERCE7_SCRIPT_URL = "https://dev-center.platform.commerce7.com/v2/commerce7.js";
@@ -57,8 +57,16 @@ export interface Commerce7Settings {
   scriptUrl: string;
 }
 
+let cached: { source: Env; settings: Commerce7Settings } | undefined;
+
+/** Resolved once per parsed environment (tests that change the environment call resetEnv). */
 export function commerce7Settings(): Commerce7Settings {
   const e = env();
+  if (cached?.source !== e) cached = { source: e, settings: resolveSettings(e) };
+  return cached.settings;
+}
+
+function resolveSettings(e: Env): Commerce7Settings {
   const sandbox = commerce7SandboxEnabled();
   const configuredInstall =
     e.COMMERCE7_INSTALL_USER && e.COMMERCE7_INSTALL_PASSWORD

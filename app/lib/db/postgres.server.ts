@@ -13,6 +13,8 @@ export interface PostgresOptions {
   timeoutMs?: number;
   /** Transaction-mode poolers (PgBouncer, Supavisor on :6543) cannot keep prepared statements. */
   prepare?: boolean;
+  /** Server NOTICEs (a migration saying what it skipped); logged at debug level when absent. */
+  onNotice?: (notice: { message: string; code?: string }) => void;
 }
 
 
@@ -25,7 +27,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       idle_timeout: 30,
       connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
       prepare,
-      onnotice: (notice) => logger.debug({ notice: notice.message }, "postgres notice"),
+      onnotice: (notice) =>
+        options.onNotice
+          ? options.onNotice({ message: notice.message, code: notice.code })
+          : logger.debug({ notice: notice.message }, "postgres notice"),
       connection: { application_name: "embedded-sessions" },
     });
 

@@ -1,0 +1,58 @@
+/**
+ * `npm run db:migrate` for Supabase users: with SUPABASE_URL set it refuses
+ * (exit 2) and says how to migrate; on the project's connection string it
+ * applies the migrations and prints what they report (the pg_cron NOTICE).
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchDatabase, postgresAvailable } from "../support/databases";
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+
+function dbMigrate(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/db-migrate.ts"],
+      { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", LOG_LEVEL: "silent", ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("npm run db:migrate with Supabase", () => {
+  it("with SUPABASE_URL set, refuses with exit 2 and names both ways to migrate", async () => {
+    const { code, stderr } = await dbMigrate({
+      SUPABASE_URL: "https://example-ref.supabase.co",
+      SUPABASE_SERVICE_ROLE_KEY: "service-role-key-for-the-test",
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain("supabase db push");
+    expect(stderr).toContain("SUPABASE_URL= SUPABASE_SERVICE_ROLE_KEY= DATABASE_URL=");
+    expect(stderr).not.toContain("service-role-key-for-the-test");
+  });
+
+  describe.runIf(postgresAvailable())("on the connection string, the Supabase pair unset for the run", () => {
+    let scratch: { url: string; drop(): Promise<void> };
+    beforeAll(async () => {
+      scratch = await createScratchDatabase(undefined, { supabase: true });
+    });
+    afterAll(async () => {
+      await scratch?.drop();
+    });
+
+    it("applies the migrations, prints the pg_cron NOTICE, and is up to date the second time", async () => {
+      const env = { SUPABASE_URL: "", SUPABASE_SERVICE_ROLE_KEY: "", DATABASE_URL: scratch.url };
+      const first = await dbMigrate(env);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/applied 20261123100100_schedule_session_cleanup/);
+      expect(first.stdout).toMatch(/notice: pg_cron is not available/);
+      const second = await dbMigrate(env);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/up to date/);
+      // The server's own notices ("schema ... already exists, skipping") are not the operator's business.
+      expect(second.stdout).not.toMatch(/notice:/);
+    });
+  });
+});
