@@ -43,7 +43,7 @@ function transportFor(settings: Commerce7Settings): Transport {
   return (request) => (request.url.startsWith(settings.apiUrl) ? handleSandboxApi(request) : fetch(request));
 }
 
-function connection(tenantId: string, authorization: string): Commerce7Connection {
+function connection(tenantId: string, authorization: string, signal?: AbortSignal): Commerce7Connection {
   const settings = commerce7Settings();
   return {
     apiUrl: settings.apiUrl,
@@ -52,6 +52,7 @@ function connection(tenantId: string, authorization: string): Commerce7Connectio
     transport: transportFor(settings),
     timeoutMs: settings.timeoutMs,
     maxRetryAfterMs: settings.maxRetryAfterMs,
+    signal,
   };
 }
 
@@ -82,9 +83,12 @@ export const accountUserSchema = z.object({
 });
 export type AccountUser = z.infer<typeof accountUserSchema>;
 
-/** Ask Commerce7 who the admin user opening the app is (the entry's only platform call). */
-export function verifyAccount(tenantId: string, account: string): Promise<AccountUser> {
-  return commerce7Get(connection(tenantId, account), "/account/user", accountUserSchema);
+/**
+ * Ask Commerce7 who the admin user opening the app is (the entry's only
+ * platform call). `signal`: the browser's request, so retries stop when it leaves.
+ */
+export function verifyAccount(tenantId: string, account: string, signal?: AbortSignal): Promise<AccountUser> {
+  return commerce7Get(connection(tenantId, account, signal), "/account/user", accountUserSchema);
 }
 
 const entryQuerySchema = z.object({
@@ -189,7 +193,7 @@ async function enterFromCommerce7(request: Request): Promise<AppSession> {
   // token learns nothing about which tenants have activated the app.
   let user: AccountUser;
   try {
-    user = await verifyAccount(tenantId, account);
+    user = await verifyAccount(tenantId, account, request.signal);
   } catch (error) {
     if (error instanceof Commerce7Error) {
       logger.info({ event: "commerce7.entry_refused", tenantId, kind: error.kind, status: error.status }, "Commerce7 entry refused");

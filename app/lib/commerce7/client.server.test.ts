@@ -133,6 +133,21 @@ describe("retries", () => {
     expect(sandboxReport().calls.map((c) => c.outcome)).toEqual(["hang", "hang", "hang"]);
   });
 
+  it("a caller that goes away stops the retries", async () => {
+    sandbox({ failure: { mode: "500" } });
+    const caller = new AbortController();
+    const leaving: Transport = async (request) => {
+      const response = await handleSandboxApi(request);
+      caller.abort(); // the browser closes the page during the first attempt
+      return response;
+    };
+    const error = await failure(
+      commerce7Get(await asUser({ transport: leaving, signal: caller.signal }), "/account/user", userSchema),
+    );
+    expect(error.kind).toBe("unavailable");
+    expect(sandboxReport().accountUserCalls).toBe(1);
+  });
+
   it("429: waits exactly as Retry-After says, then succeeds", async () => {
     sandbox({ failure: { mode: "429", times: 1, retryAfterSeconds: 2 } });
     const user = await commerce7Get(await asUser(), "/account/user", userSchema);

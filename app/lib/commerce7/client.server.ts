@@ -46,6 +46,8 @@ export interface Commerce7Connection {
   maxRetryAfterMs: number;
   /** Defaults to 3. */
   attempts?: number;
+  /** The caller went away (e.g. the browser closed the page): stop, no more attempts. */
+  signal?: AbortSignal;
 }
 
 export type Commerce7FailureKind =
@@ -154,7 +156,7 @@ async function send(connection: Commerce7Connection, url: string): Promise<Reply
         }),
       );
       return { status: response.status, headers: response.headers, text: await response.text() } satisfies Reply;
-    });
+    }, connection.signal);
   } catch (error) {
     logger.warn(
       { event: "commerce7.unavailable", path: pathOf(url), tenantId: connection.tenantId, reason: (error as Error).name },
