@@ -4,7 +4,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["build/**", "public/build/**", "node_modules/**", ".data/**", ".cache/**", "scratch/**", "test-results/**"] },
+  { ignores: ["build/**", "public/build/**", "build-bench/**", "public/build-bench/**", "node_modules/**", ".data/**", ".cache/**", "scratch/**", "test-results/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

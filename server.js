@@ -15,7 +15,9 @@ import express from "express";
 import onHeaders from "on-headers";
 
 const root = path.dirname(url.fileURLToPath(import.meta.url));
-const BUILD_PATH = path.join(root, "build", "index.js");
+// REMIX_BUILD_DIR: only the benchmark sets it (its build carries comparison routes).
+const BUILD_DIR = path.join(root, process.env.REMIX_BUILD_DIR ?? "build");
+const BUILD_PATH = path.join(BUILD_DIR, "index.js");
 const isDevelopment = process.env.NODE_ENV === "development";
 
 // A local .env is read if present; real environment variables win.
@@ -111,13 +113,17 @@ app.use((req, res, next) => {
   });
 });
 
-app.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
-app.use(express.static(path.join(root, "public"), { maxAge: "1h", index: false }));
+const assets = `/${path.basename(BUILD_DIR)}`;
+app.use(assets, express.static(path.join(root, "public", path.basename(BUILD_DIR)), { immutable: true, maxAge: "1y" }));
+// Other files in public/ (favicon, robots.txt): only paths that look like files
+// are looked up, so page and data requests cost no filesystem stat.
+const publicFiles = express.static(path.join(root, "public"), { maxAge: "1h", index: false });
+app.use((req, res, next) => (/\.[a-z0-9]+$/i.test(req.path) ? publicFiles(req, res, next) : next()));
 
 if (isDevelopment) {
   // `remix dev --manual`: reload the rebuilt server code in place, so the
   // embedded database stays open across rebuilds.
-  fs.watch(path.join(root, "build"), async (_event, file) => {
+  fs.watch(BUILD_DIR, async (_event, file) => {
     if (file !== "version.txt") return;
     try {
       build = await importBuild();

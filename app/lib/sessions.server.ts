@@ -12,7 +12,8 @@
  *     adopted; a revoked or logged-out token stops working on its next request.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createCookie, type Cookie } from "@remix-run/node";
+import { parse as parseCookies, serialize as serializeCookie } from "cookie";
+import { sign as signCookie, unsign as unsignCookie } from "cookie-signature";
 import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import type { AppSessionPatch, AppSessionRecord, CleanupCounts, Theme } from "~/lib/db/store.server";
@@ -72,6 +73,11 @@ export function sessionLifetimes(rememberMe: boolean): SessionLifetimes {
  * `SameSite=None; Secure; Partitioned`, with the `__Host-` prefix. Plain-http
  * localhost in development cannot be Secure, so there it is `app_session`
  * with SameSite=Lax (the sandbox admin frames the app from the same site).
+ *
+ * The value is `<token>.<HMAC-SHA256 with SESSION_SECRET>` (cookie-signature,
+ * the signing Express uses; synchronous node:crypto, compared in constant
+ * time), so a value we did not issue is refused before any lookup. Secrets
+ * rotate: the first signs, every listed one verifies.
  */
 export function cookieIsSecure(): boolean {
   const e = env();
@@ -82,38 +88,36 @@ export function sessionCookieName(): string {
   return cookieIsSecure() ? "__Host-app_session" : "app_session";
 }
 
-let cookie: { key: string; cookie: Cookie } | undefined;
-
-function sessionCookie(): Cookie {
-  const e = env();
+function serializeSessionCookie(value: string, maxAge: number | undefined): string {
   const secure = cookieIsSecure();
-  const key = `${secure}:${e.SESSION_SECRET.join(",")}`;
-  if (cookie?.key !== key) {
-    cookie = {
-      key,
-      cookie: createCookie(sessionCookieName(), {
-        httpOnly: true,
-        path: "/",
-        secure,
-        sameSite: secure ? "none" : "lax",
-        partitioned: secure,
-        // Signed: a value we did not issue is rejected before any lookup.
-        secrets: e.SESSION_SECRET,
-      }),
-    };
-  }
-  return cookie.cookie;
+  return serializeCookie(sessionCookieName(), value, {
+    httpOnly: true,
+    path: "/",
+    secure,
+    sameSite: secure ? "none" : "lax",
+    partitioned: secure,
+    maxAge,
+  });
 }
 
 /** Set-Cookie for a new session. Without remember-me it has no Max-Age: it dies with the browser. */
-export function createSessionCookie(token: string, options: { rememberMe?: boolean } = {}): Promise<string> {
+export function createSessionCookie(token: string, options: { rememberMe?: boolean } = {}): string {
   const maxAge = options.rememberMe ? sessionLifetimes(true).ttlSeconds : undefined;
-  return sessionCookie().serialize(token, { maxAge });
+  return serializeSessionCookie(signCookie(token, env().SESSION_SECRET[0]), maxAge);
 }
 
 /** Set-Cookie that removes the session cookie (Max-Age=0). */
-export function clearSessionCookie(): Promise<string> {
-  return sessionCookie().serialize("", { maxAge: 0 });
+export function clearSessionCookie(): string {
+  return serializeSessionCookie("", 0);
+}
+
+/** The token a signed cookie value carries, if one of our secrets signed it. */
+function unsignSessionCookie(value: string): string | null {
+  for (const secret of env().SESSION_SECRET) {
+    const token = unsignCookie(value, secret);
+    if (token !== false) return token;
+  }
+  return null;
 }
 
 // --- reading the credential --------------------------------------------------
@@ -156,7 +160,7 @@ function bearerOf(request: Request): string | null {
   return match ? match[1] : null;
 }
 
-async function readCredential(request: Request): Promise<Credential> {
+function readCredential(request: Request): Credential {
   const bearer = bearerOf(request);
   if (bearer !== null && isSessionTokenShape(bearer)) return { kind: "bearer", token: bearer };
 
@@ -165,8 +169,9 @@ async function readCredential(request: Request): Promise<Credential> {
   const name = sessionCookieName();
   if (!header.includes(`${name}=`)) return { kind: "none", cookieSent: false };
   if (header.length > MAX_CREDENTIAL_LENGTH * 2) return { kind: "none", cookieSent: true };
-  const value: unknown = await sessionCookie().parse(header);
-  return isSessionTokenShape(value) ? { kind: "cookie", token: value } : { kind: "none", cookieSent: true };
+  const value = parseCookies(header)[name];
+  const token = value ? unsignSessionCookie(value) : null;
+  return isSessionTokenShape(token) ? { kind: "cookie", token } : { kind: "none", cookieSent: value !== undefined };
 }
 
 // --- the session API ---------------------------------------------------------
@@ -214,7 +219,7 @@ export async function createAppSession(
     now(),
   );
   logger.info({ event: "session.created", sessionId: session.id, clientId: session.clientId }, "app session created");
-  return { session, token, setCookie: await createSessionCookie(token, { rememberMe }) };
+  return { session, token, setCookie: createSessionCookie(token, { rememberMe }) };
 }
 
 export type SessionLookup =
@@ -223,7 +228,7 @@ export type SessionLookup =
 
 /** The request's app session, or why there is none. Never throws for bad input. */
 export async function getAppSession(request: Request): Promise<SessionLookup> {
-  const credential = await readCredential(request);
+  const credential = readCredential(request);
   if (credential.kind === "none") {
     return { session: null, reason: "unauthenticated", cookieSent: credential.cookieSent, ended: null };
   }
@@ -302,7 +307,7 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
       );
     }
     const headers = new Headers();
-    if (lookup.cookieSent) headers.append("Set-Cookie", await clearSessionCookie());
+    if (lookup.cookieSent) headers.append("Set-Cookie", clearSessionCookie());
     const origin = lookup.ended ? { platform: lookup.ended.platform, externalId: lookup.ended.clientExternalId } : null;
     throw sessionRequiredResponse(request, lookup.reason, headers, origin);
   });
@@ -342,7 +347,7 @@ export async function destroyAppSession(
       if ((await store.destroyAppSession(session.id, options.reason ?? "logged_out", now())) > 0) destroyed = session;
       logger.info({ event: "session.logged_out", sessionId: session.id, clientId: session.clientId }, "app session destroyed");
     }
-    const headers = new Headers({ "Set-Cookie": await clearSessionCookie(), "Cache-Control": "no-store" });
+    const headers = new Headers({ "Set-Cookie": clearSessionCookie(), "Cache-Control": "no-store" });
     return { destroyed, headers };
   });
 }
@@ -370,7 +375,7 @@ export async function rotateAppSession(
     ),
   );
   if (!session) return null;
-  return { session, token, setCookie: await createSessionCookie(token, options) };
+  return { session, token, setCookie: createSessionCookie(token, options) };
 }
 
 /** Revoke one, all, or all-but-one of a client's (or one user's) sessions. */

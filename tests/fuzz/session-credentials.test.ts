@@ -35,17 +35,12 @@ async function attempt(headers: Record<string, string>): Promise<Outcome> {
   }
 }
 
-/** What a signed cookie really carries: the token and the signature's bytes. */
-function decodeCookieValue(value: string): { token: string; signature: string } | null {
-  const dot = value.lastIndexOf(".");
-  if (dot < 0) return null;
+/** What a cookie value means once the Cookie header is parsed (percent-decoding applied). */
+function decoded(value: string): string | null {
   try {
-    return {
-      token: JSON.parse(Buffer.from(decodeURIComponent(value.slice(0, dot)), "base64").toString("utf8")),
-      signature: Buffer.from(value.slice(dot + 1), "base64").toString("hex"),
-    };
+    return decodeURIComponent(value);
   } catch {
-    return null;
+    return value; // the cookie parser keeps undecodable values as they are
   }
 }
 
@@ -92,9 +87,9 @@ describe("fuzzing the session door", () => {
     );
   });
 
-  it("a valid cookie with any one character changed is refused (unless it decodes to the same bytes)", async () => {
+  it("a valid cookie with any one character changed is refused (unless it decodes to the same value)", async () => {
     const value = cookieValue;
-    const original = decodeCookieValue(value);
+    const original = decoded(value);
     await fc.assert(
       fc.asyncProperty(
         fc.nat({ max: value.length - 1 }),
@@ -104,9 +99,9 @@ describe("fuzzing the session door", () => {
           const mutated = value.slice(0, index) + replacement + value.slice(index + 1);
           const outcome = await attempt({ Cookie: `${name()}=${mutated}`, Accept: "application/json" });
           if (outcome.kind === "accepted") {
-            // Base64 ignores the spare low bits of a final character: such a
-            // "mutation" is the very cookie we issued, not a forgery.
-            expect(decodeCookieValue(mutated)).toEqual(original);
+            // "%2B" and "%2b" are the same character: such a "mutation" is the
+            // very cookie we issued, not a forgery.
+            expect(decoded(mutated)).toBe(original);
             expect(outcome.session.id).toBe(sessionId);
           } else {
             expect(outcome).toEqual({ kind: "refused", status: 401 });

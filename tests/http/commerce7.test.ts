@@ -36,7 +36,7 @@ async function enteredSession(query: { adminUITheme?: string } = {}) {
   const { src, response } = await sandbox.enter({ tenantId, ...query });
   expect(response.status).toBe(200);
   const setCookie = response.headers.get("set-cookie") ?? "";
-  return { tenantId, src, response, setCookie, cookie: cookiePair(setCookie), token: await sessionTokenOf(setCookie) };
+  return { tenantId, src, response, setCookie, cookie: cookiePair(setCookie), token: sessionTokenOf(setCookie) };
 }
 
 function gapsBetweenCalls(report: Awaited<ReturnType<typeof sandbox.report>>): number[] {

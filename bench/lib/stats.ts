@@ -1,0 +1,86 @@
+/**
+ * Small statistics for the benchmark: percentiles of one sample, and the
+ * median of several repetitions with their spread.
+ */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+export interface Distribution {
+  p50: number;
+  p99: number;
+  mean: number;
+  n: number;
+}
+
+export function distribution(samples: number[]): Distribution {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
+    n: sorted.length,
+  };
+}
+
+/** A figure: the median of repetitions, with the smallest and largest seen. */
+export interface Figure {
+  median: number;
+  min: number;
+  max: number;
+  reps: number;
+}
+
+export function figure(values: number[]): Figure {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: percentile(sorted, 50), min: sorted[0], max: sorted[sorted.length - 1], reps: sorted.length };
+}
+
+/** Time `fn` `count` times back to back; microseconds per call. */
+export async function sampleMicros(count: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    await fn(i);
+    out[i] = Number(process.hrtime.bigint() - start) / 1000;
+  }
+  return out;
+}
+
+/**
+ * Repeat a measurement and reduce each repetition to p50 and p99: the
+ * result is the median of those, with their spread.
+ */
+export async function repeatLatency(
+  reps: number,
+  count: number,
+  fn: (i: number) => Promise<unknown>,
+  warmup = Math.min(200, count),
+): Promise<{ p50: Figure; p99: Figure }> {
+  await sampleMicros(warmup, fn);
+  const p50s: number[] = [];
+  const p99s: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const d = distribution(await sampleMicros(count, fn));
+    p50s.push(d.p50);
+    p99s.push(d.p99);
+  }
+  return { p50: figure(p50s), p99: figure(p99s) };
+}
+
+export function fmtMicros(us: number): string {
+  if (!Number.isFinite(us)) return "—";
+  if (us >= 1_000_000) return `${(us / 1_000_000).toFixed(2)} s`;
+  if (us >= 1000) return `${(us / 1000).toFixed(us >= 10_000 ? 0 : 2)} ms`;
+  return `${us.toFixed(us >= 100 ? 0 : 1)} µs`;
+}
+
+export function fmtFigure(f: Figure, unit: (v: number) => string = fmtMicros): string {
+  return `${unit(f.median)} (${unit(f.min)}–${unit(f.max)})`;
+}
+
+export function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×`;
+}

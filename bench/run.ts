@@ -1,0 +1,126 @@
+/**
+ * npm run bench: every figure side by side, measured in ONE run on this
+ * machine, each a median of repetitions with its spread, every comparison a
+ * ratio of figures from this run. Writes docs/BENCHMARKS.md and
+ * docs/benchmarks.svg (or --out <dir>). `--smoke` runs tiny sizes (the test
+ * suite does, so the benchmark cannot rot); it is not a measurement.
+ *
+ * Needs PostgreSQL (TEST_DATABASE_URL, default the machine's
+ * postgres://postgres@127.0.0.1:5432/test). Loopback only.
+ */
+import "./lib/env";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { openPgliteBench, openPostgresPair } from "./lib/backends";
+import { renderReport, type BenchReport } from "./lib/report";
+import { measureCleanup } from "./sections/cleanup";
+import { measureHttp } from "./sections/http";
+import { measureSessionChecks } from "./sections/session-check";
+
+const { values } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    out: { type: "string" },
+    sizes: { type: "string" },
+  },
+});
+
+const smoke = values.smoke;
+const outDir = path.resolve(values.out ?? (smoke ? fs.mkdtempSync(path.join(os.tmpdir(), "bench-")) : "docs"));
+const sizes = (values.sizes ?? (smoke ? "100,300" : "1000,100000,1000000")).split(",").map(Number);
+const databaseUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const plan = smoke
+  ? { reps: 2, samples: 50, httpReps: 1, httpSeconds: 1, connections: 4, expired: 2000 }
+  : { reps: 5, samples: 2000, httpReps: 3, httpSeconds: 4, connections: 10, expired: 1_000_000 };
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function machine() {
+  const cpus = os.cpus();
+  let postgresVersion = "unknown";
+  try {
+    postgresVersion = execFileSync("psql", [databaseUrl, "-Atc", "show server_version"], { encoding: "utf8" }).trim();
+  } catch {
+    // psql absent: the report says unknown
+  }
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {
+    // not a checkout
+  }
+  return {
+    cpu: `${cpus[0]?.model ?? "unknown"} × ${cpus.length}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: postgresVersion,
+    date: new Date().toISOString(),
+    command: `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+    commit,
+    load: os.loadavg().map((l) => l.toFixed(2)).join(" "),
+  };
+}
+
+async function main() {
+  const started = Date.now();
+  log(`bench: sizes ${sizes.join(", ")}; ${plan.reps} repetitions of ${plan.samples} samples${smoke ? " (smoke)" : ""}`);
+  const report: BenchReport = { machine: machine(), smoke, sizes, checks: [], http: [], cleanup: null, extra: [] };
+
+  log("building the comparison routes (BENCH_ROUTES=1)...");
+  execFileSync(process.execPath, ["node_modules/@remix-run/dev/dist/cli.js", "build"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, NODE_ENV: "production", BENCH_ROUTES: "1" },
+  });
+
+  log("session checks and floors:");
+  const pglite = await openPgliteBench();
+  const pair = await openPostgresPair(databaseUrl);
+  try {
+    report.checks = await measureSessionChecks(
+      [
+        { backend: pglite, grow: true },
+        { backend: pair.postgres, grow: true },
+        { backend: pair.supabase, grow: false },
+      ],
+      { sizes, reps: plan.reps, samples: plan.samples, log },
+    );
+  } finally {
+    await pglite.close();
+  }
+
+  log("HTTP (autocannon):");
+  report.http = await measureHttp(pair.postgres.store, pair.url, {
+    reps: plan.httpReps,
+    seconds: plan.httpSeconds,
+    connections: plan.connections,
+    log,
+  });
+  await pair.close();
+
+  log("cleanup of expired sessions under live traffic:");
+  const cleanupPair = await openPostgresPair(databaseUrl);
+  try {
+    report.cleanup = await measureCleanup(cleanupPair.postgres, plan.expired, log);
+  } finally {
+    await cleanupPair.close();
+  }
+
+  const { markdown, svg, table } = renderReport(report);
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, "BENCHMARKS.md"), markdown);
+  fs.writeFileSync(path.join(outDir, "benchmarks.svg"), svg);
+  process.stdout.write(`${table}\n`);
+  log(`wrote ${path.join(outDir, "BENCHMARKS.md")} and benchmarks.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
