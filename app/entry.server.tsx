@@ -9,19 +9,23 @@ import { logger } from "~/lib/log.server";
 import "~/lib/platforms.server";
 import { releaseRequestContext } from "~/lib/request-context.server";
 import { applyDocumentHeaders } from "~/lib/security.server";
+import { resolvedAppSession } from "~/lib/sessions.server";
 
 export { boot, shutdown, ConfigError } from "~/lib/server-lifecycle.server";
 
 const ABORT_DELAY = 5_000;
 
-export default function handleRequest(
+export default async function handleRequest(
   request: Request,
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
   _loadContext: AppLoadContext,
 ) {
-  applyDocumentHeaders(responseHeaders, new URL(request.url).searchParams.get("shop"));
+  // frame-ancestors names the shop only when this request proved it (a
+  // verified session token, or the session it created); never a query parameter.
+  const session = await resolvedAppSession(request);
+  applyDocumentHeaders(responseHeaders, session?.platform === "shopify" ? session.clientExternalId : null);
   for (const cookie of releaseRequestContext(request)) responseHeaders.append("Set-Cookie", cookie);
   const apiError = jsonErrorFor(request, remixContext);
   if (apiError) {
@@ -29,7 +33,7 @@ export default function handleRequest(
     return new Response(JSON.stringify(apiError.data), { status: apiError.status, headers: responseHeaders });
   }
   const waitForAll = isbot(request.headers.get("user-agent") ?? "");
-  return new Promise((resolve, reject) => {
+  return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
       <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />,

@@ -16,6 +16,7 @@ import {
 import { useEffect, type ReactNode } from "react";
 import { reasonText, SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { env } from "~/lib/env.server";
+import { appBridgeFor } from "~/lib/shopify.server";
 import { polarisTheme, themeClassName } from "~/lib/theme";
 import type { loader as appLoader } from "~/routes/app";
 
@@ -23,10 +24,12 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisSty
 
 export const meta: MetaFunction = () => [{ title: "Embedded Sessions" }];
 
-export async function loader(_: LoaderFunctionArgs) {
+export async function loader({ request }: LoaderFunctionArgs) {
   const e = env();
   return json({
     limits: { ttlHours: e.APP_SESSION_TTL_HOURS, idleMinutes: e.APP_SESSION_IDLE_MINUTES },
+    // Pages the Shopify admin frames load App Bridge (the sandbox's stand-in in development).
+    appBridge: await appBridgeFor(request),
   });
 }
 
@@ -41,11 +44,19 @@ export const headers: HeadersFunction = ({ errorHeaders }) => {
 function Document({ children }: { children: ReactNode }) {
   // The admin's theme, from the app session (routes/app's loader); light elsewhere.
   const theme = useRouteLoaderData<typeof appLoader>("routes/app")?.theme;
+  const appBridge = useRouteLoaderData<typeof loader>("root")?.appBridge;
   return (
     <html lang="en" className={themeClassName(theme)} style={{ colorScheme: theme === "dark" ? "dark" : "light" }}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {appBridge ? (
+          <>
+            {/* App Bridge must be the first script on the page. */}
+            <meta name="shopify-api-key" content={appBridge.apiKey} />
+            <script src={appBridge.src} data-api-key={appBridge.apiKey} />
+          </>
+        ) : null}
         <Meta />
         <Links />
       </head>

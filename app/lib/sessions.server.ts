@@ -321,14 +321,42 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
 export async function startAppSession(
   input: NewSessionInput,
 ): Promise<{ session: AppSession; token: string; setCookie: string }> {
-  const previous = await getAppSession(input.request).catch(() => null);
-  const created = await createAppSession(input);
-  queueSetCookie(input.request, created.setCookie);
-  if (previous?.session && previous.session.via === "cookie") {
+  return enterAppSession(input.request, await createAppSession(input));
+}
+
+/**
+ * For entry handlers that store the session themselves (Shopify keeps one
+ * session per admin login, keyed by the session token's sid, and gives it a
+ * new token at every entry): `issued.token` must have been minted by this
+ * entry, its hash stored on `issued.session`. Queues the cookie on this
+ * request's response, and destroys the session this browser's cookie carried
+ * before if that was another one, since the cookie now points elsewhere.
+ */
+export async function enterAppSession(
+  request: Request,
+  issued: { session: AppSessionRecord; token: string; setCookie: string },
+): Promise<{ session: AppSession; token: string; setCookie: string }> {
+  // The request still carries the previous cookie (a rotated session's old token is already unknown).
+  const previous = await getAppSession(request).catch(() => null);
+  queueSetCookie(request, issued.setCookie);
+  if (previous?.session && previous.session.via === "cookie" && previous.session.id !== issued.session.id) {
     const store = await getStore();
     await store.destroyAppSession(previous.session.id, "replaced", now());
   }
-  return { ...created, session: { ...created.session, via: "entry" } };
+  return { ...issued, session: { ...issued.session, via: "entry" } };
+}
+
+/**
+ * The app session this request has already resolved (by a loader's
+ * requireAppSession), or null if none was asked for or it was refused. Never
+ * starts a resolution itself. entry.server.tsx uses it for the response
+ * headers (the verified shop in frame-ancestors).
+ */
+export async function resolvedAppSession(request: Request): Promise<AppSession | null> {
+  const pending = requestContext(request)?.session as Promise<Outcome> | undefined;
+  if (!pending) return null;
+  const outcome = await pending.catch(() => null);
+  return outcome && "session" in outcome ? outcome.session : null;
 }
 
 /**

@@ -168,6 +168,83 @@ export interface SessionEvent {
   detail?: Record<string, unknown>;
 }
 
+// --- Shopify app sessions, keyed by the session token's sid -------------------
+
+export const shopifyTokenSessionStatusSchema = z.enum(["valid", "rotated", "created", "revoked", "not_installed", "user_mismatch"]);
+export type ShopifyTokenSessionStatus = z.infer<typeof shopifyTokenSessionStatusSchema>;
+
+const shopifyTokenSessionSchema = z.object({
+  status: shopifyTokenSessionStatusSchema,
+  session: appSessionSchema.nullable(),
+});
+
+export interface ShopifyTokenSessionInput {
+  shop: string;
+  sid: string;
+  userId: string;
+  /** Hex SHA-256 of a token the app just minted. */
+  tokenHash: string;
+  /** A document entry (rotates a live session, replaces a revoked one) rather than a bearer request. */
+  entry: boolean;
+  ttlSeconds: number;
+  idleTimeoutSeconds: number;
+  touchIntervalSeconds: number;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+}
+
+// --- platform sessions (Shopify's SessionStorage shape; tokens arrive encrypted) ---
+
+export const platformSessionRowSchema = z
+  .object({
+    id: z.string(),
+    client_id: z.uuid(),
+    platform: platformSchema,
+    shop: z.string(),
+    is_online: z.boolean(),
+    state: z.string().nullable(),
+    scope: z.string().nullable(),
+    expires_at: nullableDate,
+    access_token_enc: z.string().nullable(),
+    refresh_token_enc: z.string().nullable(),
+    refresh_token_expires_at: nullableDate,
+    user_id: z.string().nullable(),
+    online_access_info: z.record(z.string(), z.unknown()).nullable(),
+    updated_at: date,
+  })
+  .transform((r) => ({
+    id: r.id,
+    clientId: r.client_id,
+    platform: r.platform,
+    shop: r.shop,
+    isOnline: r.is_online,
+    state: r.state,
+    scope: r.scope,
+    expiresAt: r.expires_at,
+    accessTokenEnc: r.access_token_enc,
+    refreshTokenEnc: r.refresh_token_enc,
+    refreshTokenExpiresAt: r.refresh_token_expires_at,
+    userId: r.user_id,
+    onlineAccessInfo: r.online_access_info,
+    updatedAt: r.updated_at,
+  }));
+export type PlatformSessionRow = z.output<typeof platformSessionRowSchema>;
+
+export interface PlatformSessionInput {
+  id: string;
+  platform: Platform;
+  shop: string;
+  isOnline: boolean;
+  state?: string | null;
+  scope?: string | null;
+  expiresAt?: Date | null;
+  accessTokenEnc?: string | null;
+  refreshTokenEnc?: string | null;
+  refreshTokenExpiresAt?: Date | null;
+  userId?: string | null;
+  onlineAccessInfo?: Record<string, unknown> | null;
+}
+
 function one<T>(rows: T[]): T | null {
   return rows[0] ?? null;
 }
@@ -395,5 +472,99 @@ export class Store {
 
   async deleteClient(platform: Platform, externalId: string): Promise<number> {
     return count.parse(await this.db.scalar("delete_client", { p_platform: platform, p_external_id: externalId }));
+  }
+
+  // --- Shopify app sessions -----------------------------------------------
+
+  /** The app session for a verified Shopify session token (find, rotate or create by sid), in one round trip. */
+  async shopifyAppSessionForToken(
+    input: ShopifyTokenSessionInput,
+    now: Date,
+  ): Promise<{ status: ShopifyTokenSessionStatus; session: AppSessionRecord | null }> {
+    const rows = await this.db.rows("shopify_app_session_for_token", {
+      p_shop: input.shop,
+      p_sid: input.sid,
+      p_user_id: input.userId,
+      p_token_hash: input.tokenHash,
+      p_entry: input.entry,
+      p_ttl_seconds: Math.round(input.ttlSeconds),
+      p_idle_timeout_seconds: Math.round(input.idleTimeoutSeconds),
+      p_touch_interval_seconds: input.touchIntervalSeconds,
+      p_ip_address: input.ipAddress ?? null,
+      p_user_agent: input.userAgent ?? null,
+      p_now: now,
+    });
+    return shopifyTokenSessionSchema.parse(rows[0]);
+  }
+
+  // --- Shopify webhooks -----------------------------------------------------
+
+  /** Apply one webhook delivery once: 'processed', 'duplicate' (applied before) or 'stale' (an uninstall older than the current install). */
+  async processShopifyWebhook(
+    input: { webhookId: string; topic: string; shop: string; scope?: string | null; triggeredAt?: Date | null },
+    now: Date,
+  ): Promise<"processed" | "duplicate" | "stale"> {
+    return z.enum(["processed", "duplicate", "stale"]).parse(
+      await this.db.scalar("process_shopify_webhook", {
+        p_webhook_id: input.webhookId,
+        p_topic: input.topic,
+        p_shop: input.shop,
+        p_scope: input.scope ?? null,
+        p_triggered_at: input.triggeredAt ?? null,
+        p_now: now,
+      }),
+    );
+  }
+
+  // --- platform sessions ----------------------------------------------------
+
+  /** Insert or replace; false (nothing stored) when the shop has no installed client. */
+  async storePlatformSession(input: PlatformSessionInput, now: Date): Promise<boolean> {
+    return z.boolean().parse(
+      await this.db.scalar("store_platform_session", {
+        p_id: input.id,
+        p_platform: input.platform,
+        p_shop: input.shop,
+        p_is_online: input.isOnline,
+        p_state: input.state ?? null,
+        p_scope: input.scope ?? null,
+        p_expires_at: input.expiresAt ?? null,
+        p_access_token_enc: input.accessTokenEnc ?? null,
+        p_refresh_token_enc: input.refreshTokenEnc ?? null,
+        p_refresh_token_expires_at: input.refreshTokenExpiresAt ?? null,
+        p_user_id: input.userId ?? null,
+        p_online_access_info: input.onlineAccessInfo ?? null,
+        p_now: now,
+      }),
+    );
+  }
+
+  async loadPlatformSession(id: string): Promise<PlatformSessionRow | null> {
+    const rows = await this.db.rows("load_platform_session", { p_id: id });
+    return one(rows.map((r) => platformSessionRowSchema.parse(r)));
+  }
+
+  async deletePlatformSessions(ids: string[]): Promise<number> {
+    return count.parse(await this.db.scalar("delete_platform_sessions", { p_ids: ids }));
+  }
+
+  async findPlatformSessionsByShop(platform: Platform, shop: string): Promise<PlatformSessionRow[]> {
+    const rows = await this.db.rows("find_platform_sessions_by_shop", { p_platform: platform, p_shop: shop });
+    return rows.map((r) => platformSessionRowSchema.parse(r));
+  }
+
+  /** True for exactly one caller while the lease runs, if the session still expires when the caller saw it. */
+  async claimPlatformSessionRefresh(
+    input: { id: string; expectedExpiresAt: Date | null; leaseSeconds: number },
+    now: Date,
+  ): Promise<boolean> {
+    return z.boolean().parse(
+      await this.db.scalar("claim_platform_session_refresh", {
+        p_id: input.id,
+        p_expected_expires_at: input.expectedExpiresAt,
+        p_lease_seconds: input.leaseSeconds,
+        p_now: now,
+      }),
+    );
   }
 }

@@ -1,0 +1,7 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { beginInstall } from "~/lib/shopify.server";
+
+/** GET /install/shopify?shop=…: start the App Store install (OAuth code grant). */
+export function loader({ request }: LoaderFunctionArgs) {
+  return beginInstall(request);
+}

@@ -1,0 +1,7 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { completeInstall } from "~/lib/shopify.server";
+
+/** GET /install/shopify/callback?code&hmac&host&shop&state&timestamp: finish the install. */
+export function loader({ request }: LoaderFunctionArgs) {
+  return completeInstall(request);
+}
