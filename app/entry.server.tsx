@@ -4,7 +4,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { isDataRequest } from "~/lib/http.server";
+import { isDataRequest, retryAfterOf } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import "~/lib/platforms.server";
 import { releaseRequestContext } from "~/lib/request-context.server";
@@ -27,6 +27,9 @@ export default async function handleRequest(
   const session = await resolvedAppSession(request);
   applyDocumentHeaders(responseHeaders, session?.platform === "shopify" ? session.clientExternalId : null);
   for (const cookie of releaseRequestContext(request)) responseHeaders.append("Set-Cookie", cookie);
+  // A thrown 429 keeps its Retry-After on the rendered page (see retryAfterOf).
+  const retryAfter = retryAfterOf(Object.values(remixContext.staticHandlerContext.errors ?? {}));
+  if (retryAfter) responseHeaders.set("Retry-After", retryAfter);
   const apiError = jsonErrorFor(request, remixContext);
   if (apiError) {
     responseHeaders.set("Content-Type", "application/json; charset=utf-8");

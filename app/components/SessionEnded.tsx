@@ -100,11 +100,17 @@ export function ServiceProblem({
 }) {
   const heading =
     title ??
-    (status === 503 ? "The app is temporarily unavailable" : status === 404 ? "Page not found" : "Something went wrong");
+    (status === 503
+      ? "The app is temporarily unavailable"
+      : status === 404
+        ? "Page not found"
+        : status === 429
+          ? "Too many requests"
+          : "Something went wrong");
   return (
     <Page narrowWidth title={heading}>
       <BlockStack gap="300">
-        <Banner tone={status === 404 ? "info" : status < 500 ? "warning" : "critical"}>
+        <Banner tone={status === 404 || status === 429 ? "info" : status < 500 ? "warning" : "critical"}>
           <p>{message ?? (status === 503 ? "Please try again in a moment." : "Please try again.")}</p>
         </Banner>
         {supportUrl ? (

@@ -17,6 +17,7 @@
  * in-process. See docs/COMMERCE7.md.
  */
 import { z } from "zod";
+import { recordAuthFailure } from "~/lib/audit.server";
 import {
   Commerce7Error,
   commerce7Get,
@@ -196,7 +197,11 @@ async function enterFromCommerce7(request: Request): Promise<AppSession> {
     user = await verifyAccount(tenantId, account, request.signal);
   } catch (error) {
     if (error instanceof Commerce7Error) {
-      logger.info({ event: "commerce7.entry_refused", tenantId, kind: error.kind, status: error.status }, "Commerce7 entry refused");
+      if (error.kind === "unauthorized") {
+        await recordAuthFailure(request, "jwt", { reason: "Commerce7 refused the account token", tenantId });
+      } else {
+        logger.warn({ event: "commerce7.entry_failed", tenantId, kind: error.kind, status: error.status }, "Commerce7 entry failed");
+      }
       throw entryRefusal(error, tenantId);
     }
     throw error;
@@ -219,7 +224,13 @@ async function enterFromCommerce7(request: Request): Promise<AppSession> {
   return session;
 }
 
-registerEntryHandler({ name: "commerce7", matches: commerce7EntryMatches, enter: enterFromCommerce7 });
+registerEntryHandler({
+  name: "commerce7",
+  matches: commerce7EntryMatches,
+  // For the per-tenant entry rate limit (unverified, as claimed by the URL).
+  clientKey: (request) => new URL(request.url).searchParams.get("tenantId"),
+  enter: enterFromCommerce7,
+});
 
 // --- pages in the Commerce7 admin ---------------------------------------------
 

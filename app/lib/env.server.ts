@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { Cron } from "croner";
 import { z } from "zod";
 
 export class ConfigError extends Error {
@@ -70,6 +71,70 @@ const keyList = z.preprocess(
     .optional(),
 );
 
+// --- operations (issue 7): rate limits, cleanup schedule, binding, metrics ----
+
+/** A rate limit: "<hits>/<window>" with the window in s, m or h ("30/1m", "5/10s"), or "off". */
+export interface RateLimitSetting {
+  limit: number;
+  windowSeconds: number;
+}
+const WINDOW_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+const rateLimit = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((value, ctx): RateLimitSetting | null => {
+        const text = value.trim().toLowerCase();
+        if (text === "off") return null;
+        const match = /^(\d+)\s*\/\s*(\d+)?\s*([smh])?$/.exec(text);
+        const limit = match ? Number(match[1]) : 0;
+        const windowSeconds = match ? Number(match[2] ?? 1) * WINDOW_UNITS[match[3] ?? "s"] : 0;
+        if (!match || limit < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
+          ctx.addIssue({ code: "custom", message: 'must be "<hits>/<window>" like "30/1m" or "5/10s" (window up to 24h), or "off"' });
+          return z.NEVER;
+        }
+        return { limit, windowSeconds };
+      }),
+  );
+
+const cronPattern = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine(
+      (pattern) => {
+        try {
+          new Cron(pattern, { paused: true }).stop();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be a cron pattern such as "*/15 * * * *" (empty: no in-process schedule)' },
+    )
+    .optional(),
+);
+
+const operationsSchema = {
+  /** Bearer token for GET /api/metrics (CRON_SECRET is accepted too). */
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+  /** Audit rows (session_events) older than this are removed by cleanup. */
+  SESSION_EVENT_RETENTION_DAYS: positiveInt(90),
+  SESSION_CLEANUP_BATCH_SIZE: positiveInt(5000),
+  /** In-process cleanup schedule (croner syntax, server time zone); one instance runs each tick. */
+  SESSION_CLEANUP_CRON: cronPattern,
+  /** Hijack policy: what a user-agent change on a live session does. */
+  SESSION_BINDING: z.preprocess(emptyToUndefined, z.enum(["off", "log", "strict"]).default("log")),
+  RATE_LIMIT_ENTRY_IP: rateLimit("60/1m"),
+  RATE_LIMIT_ENTRY_CLIENT: rateLimit("300/1m"),
+  RATE_LIMIT_INSTALL_IP: rateLimit("20/1m"),
+  RATE_LIMIT_INSTALL_CLIENT: rateLimit("10/1m"),
+  RATE_LIMIT_LOGOUT_IP: rateLimit("30/1m"),
+  RATE_LIMIT_CLEANUP_IP: rateLimit("10/1m"),
+};
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
@@ -129,6 +194,8 @@ const schema = z.object({
     emptyToUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   ),
+
+  ...operationsSchema,
 });
 
 type Raw = z.infer<typeof schema>;

@@ -5,6 +5,7 @@
  * `/?reason=…`; a data or API request (Remix `_data`, `Accept:
  * application/json`, or a `Bearer` request) gets 401 JSON `{ error, message }`.
  */
+import { isRouteErrorResponse } from "@remix-run/react";
 import { DatabaseUnavailableError } from "~/lib/db/errors.server";
 
 export const SESSION_END_REASONS = ["unauthenticated", "expired", "idle", "revoked", "logged_out"] as const;
@@ -92,6 +93,42 @@ export const UNAVAILABLE_MESSAGE =
 
 export function serviceUnavailableResponse(message = UNAVAILABLE_MESSAGE): Response {
   return jsonError(503, "unavailable", message, { "Retry-After": "5" });
+}
+
+/**
+ * 429 for a request over a rate limit (app/lib/rate-limit.server.ts). The
+ * body repeats Retry-After as `retryAfter` so a document request, which
+ * Remix renders through the error boundary without the thrown headers, gets
+ * the header back in entry.server.tsx.
+ */
+export function tooManyRequestsResponse(retryAfterSeconds: number): Response {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new Response(
+    JSON.stringify({
+      error: "rate_limited",
+      message: `Too many requests. Please wait ${seconds} second${seconds === 1 ? "" : "s"} and try again.`,
+      retryAfter: seconds,
+    }),
+    {
+      status: 429,
+      headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": NO_STORE, "Retry-After": String(seconds) },
+    },
+  );
+}
+
+/**
+ * The Retry-After of a thrown 429 among a rendered page's route errors.
+ * Remix renders the error boundary without the thrown Response's headers
+ * (only its status and body), so the seconds travel in the body's
+ * `retryAfter` and entry.server.tsx sets the header from here.
+ */
+export function retryAfterOf(errors: unknown[]): string | null {
+  for (const error of errors) {
+    if (!isRouteErrorResponse(error) || error.status !== 429) continue;
+    const seconds = (error.data as { retryAfter?: unknown } | null)?.retryAfter;
+    if (typeof seconds === "number" && Number.isFinite(seconds)) return String(Math.max(1, Math.ceil(seconds)));
+  }
+  return null;
 }
 
 /**

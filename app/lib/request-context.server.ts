@@ -24,6 +24,16 @@ export function requestId(request: Request): string | null {
   return request.headers.get("x-request-id");
 }
 
+/** The client's address as server.js resolved it (trust proxy applied); a client-sent header of this name is replaced. */
+export function clientIp(request: Request): string | null {
+  return request.headers.get("x-client-ip") || null;
+}
+
+/** The request's User-Agent, bounded as the session row stores it. */
+export function userAgent(request: Request): string | null {
+  return request.headers.get("user-agent")?.slice(0, 512) ?? null;
+}
+
 export function requestContext(request: Request): RequestContext | null {
   const id = requestId(request);
   if (!id) return null;

@@ -3,6 +3,7 @@
  * database opened before the first request (a bad setting stops the process
  * with a message naming it), and resources released on shutdown.
  */
+import { startCleanupSchedule, stopCleanupSchedule } from "~/lib/cleanup.server";
 import { closeStore, getStore } from "~/lib/db/index.server";
 import { ConfigError, env } from "~/lib/env.server";
 import { logger } from "~/lib/log.server";
@@ -26,6 +27,8 @@ export async function boot(): Promise<BootResult> {
     if (store.kind === "pglite") throw error;
     logger.warn({ backend: store.kind, err: (error as Error).message }, "database unreachable at start; serving 503 until it answers");
   }
+  // SESSION_CLEANUP_CRON: cleanup in this process, one instance per tick.
+  startCleanupSchedule();
   return {
     port: settings.PORT,
     appUrl: settings.APP_URL,
@@ -42,6 +45,7 @@ function parseTrustProxy(value: string): string | boolean {
 }
 
 export async function shutdown(): Promise<void> {
+  stopCleanupSchedule();
   await closeStore();
 }
 

@@ -14,13 +14,19 @@
 import { createHash, randomBytes } from "node:crypto";
 import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import { sign as signCookie, unsign as unsignCookie } from "cookie-signature";
+import { logSessionEvent, recordAuthFailure, recordSessionEnded } from "~/lib/audit.server";
 import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
-import type { AppSessionPatch, AppSessionRecord, CleanupCounts, Theme } from "~/lib/db/store.server";
+import type { AppSessionPatch, AppSessionRecord, Theme } from "~/lib/db/store.server";
 import { env } from "~/lib/env.server";
 import { sessionRequiredResponse, withDatabase, type SessionEndReason } from "~/lib/http.server";
-import { logger } from "~/lib/log.server";
-import { queueSetCookie, requestContext } from "~/lib/request-context.server";
+import { metrics } from "~/lib/metrics.server";
+import { enforceRateLimit } from "~/lib/rate-limit.server";
+import { clientIp, queueSetCookie, requestContext, userAgent } from "~/lib/request-context.server";
+import { checkSessionBinding } from "~/lib/session-binding.server";
+
+export { clientIp, userAgent };
+export { cleanupExpiredSessions, type CleanupOptions, type CleanupResult } from "~/lib/cleanup.server";
 
 export type AppSession = AppSessionRecord & {
   /** How this request proved the session: our cookie, or a Bearer header. */
@@ -139,6 +145,11 @@ export interface EntryHandler {
   name: string;
   /** Does this request carry this platform's entry parameters? (cheap; no I/O) */
   matches(request: Request): boolean;
+  /**
+   * The shop domain or tenantId the entry claims (unverified; cheap, no I/O),
+   * for the per-tenant entry rate limit. Omitted: only the per-IP limit applies.
+   */
+  clientKey?(request: Request): string | null;
   enter(request: Request): Promise<AppSession>;
 }
 export type BearerResolver = (request: Request, bearer: string) => Promise<AppSession | null>;
@@ -176,16 +187,6 @@ function readCredential(request: Request): Credential {
 
 // --- the session API ---------------------------------------------------------
 
-export function clientIp(request: Request): string | null {
-  // server.js replaces this header with the address Express resolved (trust
-  // proxy settings apply), so a client cannot choose it.
-  return request.headers.get("x-client-ip");
-}
-
-export function userAgent(request: Request): string | null {
-  return request.headers.get("user-agent")?.slice(0, 512) ?? null;
-}
-
 export interface NewSessionInput {
   request: Request;
   clientId: string;
@@ -218,19 +219,27 @@ export async function createAppSession(
     },
     now(),
   );
-  logger.info({ event: "session.created", sessionId: session.id, clientId: session.clientId }, "app session created");
+  logSessionEvent("created", { subject: session, request: input.request, detail: { rememberMe } });
   return { session, token, setCookie: createSessionCookie(token, { rememberMe }) };
 }
 
 export type SessionLookup =
   | { session: AppSession; reason: null }
-  | { session: null; reason: SessionEndReason; cookieSent: boolean; ended: AppSessionRecord | null };
+  | {
+      session: null;
+      reason: SessionEndReason;
+      cookieSent: boolean;
+      ended: AppSessionRecord | null;
+      /** What the request carried: nothing, a cookie we did not sign (or not a token), or a token. */
+      credential: "none" | "bad_cookie" | "cookie" | "bearer";
+    };
 
 /** The request's app session, or why there is none. Never throws for bad input. */
 export async function getAppSession(request: Request): Promise<SessionLookup> {
   const credential = readCredential(request);
   if (credential.kind === "none") {
-    return { session: null, reason: "unauthenticated", cookieSent: credential.cookieSent, ended: null };
+    const cookieSent = credential.cookieSent;
+    return { session: null, reason: "unauthenticated", cookieSent, ended: null, credential: cookieSent ? "bad_cookie" : "none" };
   }
   const store = await getStore();
   const { status, session } = await store.validateAppSession(
@@ -243,9 +252,9 @@ export async function getAppSession(request: Request): Promise<SessionLookup> {
     case "valid":
       return { session: { ...(session as AppSessionRecord), via: credential.kind }, reason: null };
     case "unknown":
-      return { session: null, reason: "unauthenticated", cookieSent, ended: null };
+      return { session: null, reason: "unauthenticated", cookieSent, ended: null, credential: credential.kind };
     default:
-      return { session: null, reason: status, cookieSent, ended: session };
+      return { session: null, reason: status, cookieSent, ended: session, credential: credential.kind };
   }
 }
 
@@ -272,9 +281,14 @@ export async function requireAppSession(request: Request): Promise<AppSession> {
 }
 
 async function resolveAppSession(request: Request): Promise<Outcome> {
+  // Once per request (memoised above): the latency of the session check itself.
+  const observe = metrics().requireSessionSeconds.startTimer();
   try {
-    return { session: await findOrEnterSession(request) };
+    const session = await findOrEnterSession(request);
+    observe({ outcome: session.via });
+    return { session };
   } catch (thrown) {
+    observe({ outcome: thrown instanceof Response ? "refused" : "error" });
     if (thrown instanceof Response) return { refusal: thrown };
     throw thrown;
   }
@@ -284,7 +298,11 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
   return withDatabase(async () => {
     if (request.method === "GET") {
       for (const handler of entryHandlers.values()) {
-        if (handler.matches(request)) return handler.enter(request);
+        if (handler.matches(request)) {
+          // An entry verifies with the platform and creates a session: limited per IP and tenant.
+          await enforceRateLimit(request, "entry", { client: handler.clientKey?.(request) ?? null });
+          return handler.enter(request);
+        }
       }
     }
 
@@ -294,22 +312,30 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
         const session = await resolve(request, bearer);
         if (session) return session;
       }
+      await recordAuthFailure(request, "unrecognized_bearer", { reason: "no platform accepted the bearer value" });
       throw sessionRequiredResponse(request, "unauthenticated");
     }
 
     const lookup = await getAppSession(request);
-    if (lookup.session) return lookup.session;
+    // A valid session: compared with the request in memory; writes only on a change.
+    if (lookup.session && (await checkSessionBinding(request, lookup.session)) === "ok") return lookup.session;
 
-    if (lookup.ended) {
-      logger.info(
-        { event: `session.${lookup.reason}`, sessionId: lookup.ended.id, clientId: lookup.ended.clientId },
-        "app session refused",
-      );
+    const reason: SessionEndReason = lookup.session ? "revoked" : lookup.reason;
+    if (!lookup.session) {
+      if (lookup.ended && (lookup.reason === "expired" || lookup.reason === "idle")) {
+        await recordSessionEnded(request, lookup.ended, lookup.reason);
+      } else if (lookup.credential === "bad_cookie") {
+        await recordAuthFailure(request, "bad_cookie", { reason: "cookie not signed by this app or not a session token" });
+      } else if (lookup.credential === "bearer" && !lookup.ended) {
+        await recordAuthFailure(request, "unknown_token", { reason: "no session has this token" });
+      }
     }
     const headers = new Headers();
-    if (lookup.cookieSent) headers.append("Set-Cookie", clearSessionCookie());
-    const origin = lookup.ended ? { platform: lookup.ended.platform, externalId: lookup.ended.clientExternalId } : null;
-    throw sessionRequiredResponse(request, lookup.reason, headers, origin);
+    const cookieSent = lookup.session ? lookup.session.via === "cookie" : lookup.cookieSent;
+    if (cookieSent) headers.append("Set-Cookie", clearSessionCookie());
+    const ended = lookup.session ?? lookup.ended;
+    const origin = ended ? { platform: ended.platform, externalId: ended.clientExternalId } : null;
+    throw sessionRequiredResponse(request, reason, headers, origin);
   });
 }
 
@@ -372,8 +398,10 @@ export async function destroyAppSession(
     let destroyed: AppSessionRecord | null = null;
     if (session) {
       const store = await getStore();
-      if ((await store.destroyAppSession(session.id, options.reason ?? "logged_out", now())) > 0) destroyed = session;
-      logger.info({ event: "session.logged_out", sessionId: session.id, clientId: session.clientId }, "app session destroyed");
+      if ((await store.destroyAppSession(session.id, options.reason ?? "logged_out", now())) > 0) {
+        destroyed = session;
+        logSessionEvent("logged_out", { subject: session, request });
+      }
     }
     const headers = new Headers({ "Set-Cookie": clearSessionCookie(), "Cache-Control": "no-store" });
     return { destroyed, headers };
@@ -403,6 +431,7 @@ export async function rotateAppSession(
     ),
   );
   if (!session) return null;
+  logSessionEvent("renewed", { subject: session, detail: { rememberMe: options.rememberMe } });
   return { session, token, setCookie: createSessionCookie(token, options) };
 }
 
@@ -414,43 +443,16 @@ export async function revokeAppSessions(scope: {
   exceptSessionId?: string | null;
   reason?: string;
 }): Promise<number> {
-  return withDatabase(async () => (await getStore()).revokeAppSessions(scope, now()));
+  const count = await withDatabase(async () => (await getStore()).revokeAppSessions(scope, now()));
+  if (count > 0) logSessionEvent("revoked", {
+    subject: { id: scope.sessionId ?? undefined, clientId: scope.clientId, userId: scope.userId ?? undefined },
+    detail: { reason: scope.reason ?? "revoked", exceptSessionId: scope.exceptSessionId ?? undefined },
+    count,
+  });
+  return count;
 }
 
 /** The live sessions of a client (optionally one user's), most recent first. */
 export async function listAppSessions(clientId: string, userId: string | null = null): Promise<AppSessionRecord[]> {
   return withDatabase(async () => (await getStore()).listAppSessions(clientId, userId, now()));
-}
-
-export interface CleanupOptions {
-  batchSize?: number;
-  eventRetentionDays?: number;
-  /** Stop after this many batches (a bound for very large backlogs); the next run continues. */
-  maxBatches?: number;
-}
-
-/**
- * Remove dead sessions and old audit rows in short batches (each its own
- * transaction), until a batch comes back short.
- */
-export async function cleanupExpiredSessions(
-  options: CleanupOptions = {},
-): Promise<CleanupCounts & { batches: number }> {
-  const batchSize = options.batchSize ?? 5000;
-  const maxBatches = options.maxBatches ?? 10_000;
-  const store = await getStore();
-  const total = { appSessions: 0, sessionEvents: 0, oauthStates: 0, batches: 0 };
-  while (total.batches < maxBatches) {
-    const removed = await store.cleanupBatch(
-      { batchSize, eventRetentionDays: options.eventRetentionDays ?? 90 },
-      now(),
-    );
-    total.batches += 1;
-    total.appSessions += removed.appSessions;
-    total.sessionEvents += removed.sessionEvents;
-    total.oauthStates += removed.oauthStates;
-    if (Math.max(removed.appSessions, removed.sessionEvents, removed.oauthStates) < batchSize) break;
-  }
-  logger.info({ event: "sessions.cleanup", ...total }, "expired sessions cleaned up");
-  return total;
 }

@@ -2,14 +2,17 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { csrfFailure, csrfRefusal, CSRF_FIELD } from "~/lib/csrf.server";
 import { isDataRequest, reasonPath, withDatabase } from "~/lib/http.server";
+import { enforceRateLimit } from "~/lib/rate-limit.server";
 import { destroyAppSession, getAppSession } from "~/lib/sessions.server";
 
 /**
  * POST /logout: destroy the session row, clear the cookie (Max-Age=0), and
- * land on the explanation. A cookie-authenticated logout passes the CSRF
- * checks first, so another site cannot sign a merchant out.
+ * land on the explanation. Rate limited per IP (429 before anything is
+ * done); a cookie-authenticated logout passes the CSRF checks first, so
+ * another site cannot sign a merchant out.
  */
 export async function action({ request }: ActionFunctionArgs) {
+  await withDatabase(() => enforceRateLimit(request, "logout"));
   const { session } = await withDatabase(() => getAppSession(request));
   if (session) {
     const form = await request.formData().catch(() => new FormData());

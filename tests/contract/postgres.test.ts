@@ -1,9 +1,11 @@
 import { describe } from "vitest";
 import { postgresAvailable, postgresBackend } from "../support/databases";
+import { describeOperationsContract } from "./operations-contract";
 import { describeSessionContract } from "./session-contract";
 
 if (postgresAvailable()) {
   describeSessionContract(postgresBackend);
+  describeOperationsContract(postgresBackend);
 } else {
   describe.skip("session contract on PostgreSQL (TEST_DATABASE_URL not set)", () => {});
 }

@@ -1,10 +1,12 @@
 import { describe } from "vitest";
 import { postgresAvailable, supabaseBackend } from "../support/databases";
+import { describeOperationsContract } from "./operations-contract";
 import { describeSessionContract } from "./session-contract";
 
 // supabase-js -> PostgREST stand-in -> the suite's own PostgreSQL database.
 if (postgresAvailable()) {
   describeSessionContract(supabaseBackend);
+  describeOperationsContract(supabaseBackend);
 } else {
   describe.skip("session contract on Supabase (needs TEST_DATABASE_URL for the PostgREST stand-in)", () => {});
 }

@@ -53,18 +53,23 @@ function activationBody(extra: Record<string, unknown> = {}) {
 for (const backend of availableBackends) {
   describe(`Commerce7 activation on ${backend.name}`, () => {
     const database = useSuiteDatabase(backend);
-    const saved = { user: process.env.COMMERCE7_INSTALL_USER, password: process.env.COMMERCE7_INSTALL_PASSWORD };
+    const settings = {
+      COMMERCE7_INSTALL_USER: INSTALLER.user,
+      COMMERCE7_INSTALL_PASSWORD: INSTALLER.password,
+      // every call here comes from one address: the per-IP limit is off, the per-tenant one stays
+      RATE_LIMIT_INSTALL_IP: "off",
+    };
+    const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
 
     beforeAll(() => {
-      process.env.COMMERCE7_INSTALL_USER = INSTALLER.user;
-      process.env.COMMERCE7_INSTALL_PASSWORD = INSTALLER.password;
+      Object.assign(process.env, settings);
       resetEnv();
     });
     afterAll(() => {
-      if (saved.user === undefined) delete process.env.COMMERCE7_INSTALL_USER;
-      else process.env.COMMERCE7_INSTALL_USER = saved.user;
-      if (saved.password === undefined) delete process.env.COMMERCE7_INSTALL_PASSWORD;
-      else process.env.COMMERCE7_INSTALL_PASSWORD = saved.password;
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
       resetEnv();
     });
 
@@ -186,6 +191,17 @@ for (const backend of availableBackends) {
       expect(unknown.status).toBe(200);
       expect(await unknown.json()).toMatchObject({ ok: true, uninstalled: false });
       expect((await deactivate({ tenantId: "never-seen-winery" }, { authorization: null })).status).toBe(401);
+    });
+
+    it("more calls for one tenant than RATE_LIMIT_INSTALL_CLIENT (10 a minute) get 429 with Retry-After", async () => {
+      const body = activationBody();
+      for (let i = 0; i < 10; i++) expect((await activate(body)).status).toBe(200);
+      const refused = await activate(body);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ error: "rate_limited" });
+      // another tenant is not affected
+      expect((await activate(activationBody())).status).toBe(200);
     });
 
     it("re-activation after deactivation installs again", async () => {

@@ -9,10 +9,12 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { recordAuthFailure } from "~/lib/audit.server";
 import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import { jsonError, NO_STORE, withDatabase } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
+import { enforceRateLimit } from "~/lib/rate-limit.server";
 import { commerce7Settings, tenantIdSchema, type BasicCredentials } from "./config.server";
 
 /** Commerce7's bodies are a few hundred bytes; setup variables add a little. */
@@ -103,7 +105,7 @@ async function parseInstallCall<S extends z.ZodType>(request: Request, schema: S
     };
   }
   if (!hasBasicCredentials(request, credentials)) {
-    logger.warn({ event: "commerce7.install_auth_failed", path: new URL(request.url).pathname }, "Commerce7 install call refused: bad Basic auth");
+    await recordAuthFailure(request, "basic_auth", { reason: "the install Basic auth pair did not match" });
     return {
       ok: false,
       response: jsonError(401, "unauthorized", "Basic authentication with the Dev Center's install credentials is required.", {
@@ -126,6 +128,14 @@ async function parseInstallCall<S extends z.ZodType>(request: Request, schema: S
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) return { ok: false, response: invalidBody(parsed.error.issues[0] ?? null, "Invalid body.") };
+  // Limited per IP and per tenant (RATE_LIMIT_INSTALL_*), counted once the
+  // caller has proved it is Commerce7 and said which tenant: nothing is written yet.
+  try {
+    await withDatabase(() => enforceRateLimit(request, "install", { client: (parsed.data as { tenantId: string }).tenantId }));
+  } catch (refusal) {
+    if (refusal instanceof Response) return { ok: false, response: refusal };
+    throw refusal;
+  }
   return { ok: true, data: parsed.data };
 }
 

@@ -107,7 +107,42 @@ const cleanupSchema = z.object({
   app_sessions_removed: count,
   session_events_removed: count,
   oauth_states_removed: count,
+  rate_limit_counters_removed: count,
 });
+
+const exclusiveCleanupSchema = cleanupSchema.extend({ status: z.enum(["ran", "skipped"]) });
+
+const rateLimitHitSchema = z
+  .object({
+    bucket: z.string(),
+    hits: count,
+    max_hits: count,
+    allowed: z.boolean(),
+    retry_after_seconds: count,
+  })
+  .transform((r) => ({
+    bucket: r.bucket,
+    hits: r.hits,
+    limit: r.max_hits,
+    allowed: r.allowed,
+    retryAfterSeconds: r.retry_after_seconds,
+  }));
+export type RateLimitHit = z.output<typeof rateLimitHitSchema>;
+
+const sessionStatsSchema = z
+  .object({
+    platform: platformSchema,
+    clients_installed: count,
+    active_sessions: count,
+    ended_sessions: count,
+  })
+  .transform((r) => ({
+    platform: r.platform,
+    clientsInstalled: r.clients_installed,
+    activeSessions: r.active_sessions,
+    endedSessions: r.ended_sessions,
+  }));
+export type SessionStats = z.output<typeof sessionStatsSchema>;
 
 const commerce7InstallSchema = z.object({
   client_id: z.uuid(),
@@ -156,6 +191,29 @@ export interface CleanupCounts {
   appSessions: number;
   sessionEvents: number;
   oauthStates: number;
+  rateLimitCounters: number;
+}
+
+export interface CleanupBatchOptions {
+  batchSize: number;
+  eventRetentionDays: number;
+}
+
+/** One limit to count a hit against: `limit` hits per `windowSeconds` for `key` in `bucket`. */
+export interface RateLimitRule {
+  bucket: string;
+  key: string;
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface BindingChange {
+  sessionId: string;
+  event: "suspicious" | "ip_changed";
+  ipAddress: string | null;
+  userAgent: string | null;
+  revoke: boolean;
+  detail?: Record<string, unknown>;
 }
 
 export interface SessionEvent {
@@ -243,6 +301,15 @@ export interface PlatformSessionInput {
   refreshTokenExpiresAt?: Date | null;
   userId?: string | null;
   onlineAccessInfo?: Record<string, unknown> | null;
+}
+
+function cleanupCounts(r: z.output<typeof cleanupSchema>): CleanupCounts {
+  return {
+    appSessions: r.app_sessions_removed,
+    sessionEvents: r.session_events_removed,
+    oauthStates: r.oauth_states_removed,
+    rateLimitCounters: r.rate_limit_counters_removed,
+  };
 }
 
 function one<T>(rows: T[]): T | null {
@@ -347,22 +414,33 @@ export class Store {
     return rows.map((r) => appSessionSchema.parse(r));
   }
 
-  /** Removes ONE batch; callers loop (see cleanupExpiredSessions in sessions.server.ts). */
-  async cleanupBatch(
-    options: { batchSize: number; eventRetentionDays: number },
-    now: Date,
-  ): Promise<CleanupCounts> {
+  /** Removes ONE batch; callers loop (see cleanupExpiredSessions in cleanup.server.ts). */
+  async cleanupBatch(options: CleanupBatchOptions, now: Date): Promise<CleanupCounts> {
     const rows = await this.db.rows("cleanup_expired_sessions", {
       p_batch_size: options.batchSize,
       p_event_retention_days: options.eventRetentionDays,
       p_now: now,
     });
-    const r = cleanupSchema.parse(rows[0]);
-    return {
-      appSessions: r.app_sessions_removed,
-      sessionEvents: r.session_events_removed,
-      oauthStates: r.oauth_states_removed,
-    };
+    return cleanupCounts(cleanupSchema.parse(rows[0]));
+  }
+
+  /**
+   * One batch, unless another holder is cleaning (advisory lock) or holds the
+   * cleanup lease: then "skipped" and nothing is removed.
+   */
+  async cleanupBatchExclusive(
+    options: CleanupBatchOptions & { holder: string; leaseSeconds: number },
+    now: Date,
+  ): Promise<CleanupCounts & { status: "ran" | "skipped" }> {
+    const rows = await this.db.rows("cleanup_expired_sessions_exclusive", {
+      p_holder: options.holder,
+      p_lease_seconds: Math.round(options.leaseSeconds),
+      p_batch_size: options.batchSize,
+      p_event_retention_days: options.eventRetentionDays,
+      p_now: now,
+    });
+    const r = exclusiveCleanupSchema.parse(rows[0]);
+    return { status: r.status, ...cleanupCounts(r) };
   }
 
   async recordSessionEvent(event: SessionEvent, now: Date): Promise<void> {
@@ -376,6 +454,68 @@ export class Store {
       p_detail: event.detail ?? {},
       p_now: now,
     });
+  }
+
+  /** Record an event for a session unless it already has one of that kind; true when written. */
+  async recordSessionEventOnce(event: SessionEvent & { sessionId: string }, now: Date): Promise<boolean> {
+    return z.boolean().parse(
+      await this.db.scalar("record_session_event_once", {
+        p_event: event.event,
+        p_session_id: event.sessionId,
+        p_client_id: event.clientId ?? null,
+        p_user_id: event.userId ?? null,
+        p_ip_address: event.ipAddress ?? null,
+        p_user_agent: event.userAgent ?? null,
+        p_detail: event.detail ?? {},
+        p_now: now,
+      }),
+    );
+  }
+
+  /** Hijack policy: record a user-agent / IP change once per new value pair, or revoke the session. */
+  async noteSessionBindingChange(
+    change: BindingChange,
+    now: Date,
+  ): Promise<"recorded" | "already_recorded" | "revoked" | "not_live"> {
+    return z.enum(["recorded", "already_recorded", "revoked", "not_live"]).parse(
+      await this.db.scalar("note_session_binding_change", {
+        p_session_id: change.sessionId,
+        p_event: change.event,
+        p_ip_address: change.ipAddress,
+        p_user_agent: change.userAgent,
+        p_revoke: change.revoke,
+        p_detail: change.detail ?? {},
+        p_now: now,
+      }),
+    );
+  }
+
+  /** Revoke one session by id, whatever its client: null when there is no such session. */
+  async revokeAppSessionById(sessionId: string, reason: string, now: Date): Promise<number | null> {
+    return count
+      .nullable()
+      .parse(await this.db.scalar("revoke_app_session_by_id", { p_session_id: sessionId, p_reason: reason, p_now: now }));
+  }
+
+  /** Installed clients, live and ended-but-not-cleaned sessions, per platform. */
+  async sessionStats(now: Date): Promise<SessionStats[]> {
+    const rows = await this.db.rows("session_stats", { p_now: now });
+    return rows.map((r) => sessionStatsSchema.parse(r));
+  }
+
+  // --- rate limits --------------------------------------------------------
+
+  /** Count one hit against each rule (one round trip) and say which are still within their limit. */
+  async hitRateLimits(rules: RateLimitRule[], now: Date): Promise<RateLimitHit[]> {
+    if (rules.length === 0) return [];
+    const rows = await this.db.rows("hit_rate_limits", {
+      p_buckets: rules.map((r) => r.bucket),
+      p_keys: rules.map((r) => r.key),
+      p_limits: rules.map((r) => r.limit),
+      p_window_seconds: rules.map((r) => r.windowSeconds),
+      p_now: now,
+    });
+    return rows.map((r) => rateLimitHitSchema.parse(r));
   }
 
   // --- OAuth state nonces -------------------------------------------------

@@ -1,0 +1,58 @@
+/**
+ * Operator endpoints (cleanup, metrics) are called by machines with a shared
+ * secret: `Authorization: Bearer <CRON_SECRET>` (or METRICS_TOKEN for the
+ * metrics scraper). Compared in constant time: both sides are hashed to
+ * SHA-256 first, so neither the secret's content nor its length shows in
+ * the timing.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { recordAuthFailure } from "~/lib/audit.server";
+import { env } from "~/lib/env.server";
+import { jsonError } from "~/lib/http.server";
+import { logger } from "~/lib/log.server";
+
+export type OperatorScope = "cleanup" | "metrics";
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/** Constant-time equality of two strings of any length. */
+export function safeEqual(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** The secrets that open a scope: CRON_SECRET for cleanup; METRICS_TOKEN or CRON_SECRET for metrics. */
+function secretsFor(scope: OperatorScope): string[] {
+  const e = env();
+  const secrets = scope === "metrics" ? [e.METRICS_TOKEN, e.CRON_SECRET] : [e.CRON_SECRET];
+  return secrets.filter((s): s is string => Boolean(s));
+}
+
+const HINT: Record<OperatorScope, string> = {
+  cleanup: "Send Authorization: Bearer <CRON_SECRET>.",
+  metrics: "Send Authorization: Bearer <METRICS_TOKEN> (or CRON_SECRET).",
+};
+
+/**
+ * Throw 401 JSON unless the request carries a secret for this scope. With no
+ * secret configured, every request is refused (and a warning says why).
+ */
+export async function requireOperatorToken(request: Request, scope: OperatorScope): Promise<void> {
+  const secrets = secretsFor(scope);
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Bearer (\S{1,1024})$/i.exec(header.trim());
+  // Every configured secret is compared (no early exit), so timing does not say which matched.
+  let ok = false;
+  for (const secret of secrets) if (match && safeEqual(match[1], secret)) ok = true;
+  if (ok) return;
+
+  if (secrets.length === 0) {
+    logger.warn(
+      { event: "operator.not_configured", scope },
+      scope === "cleanup" ? "CRON_SECRET is not set: the cleanup endpoint refuses every request" : "neither METRICS_TOKEN nor CRON_SECRET is set: metrics are closed",
+    );
+  }
+  await recordAuthFailure(request, "operator_token", { scope, presented: match ? "wrong secret" : "no bearer" });
+  throw jsonError(401, "unauthorized", HINT[scope], { "WWW-Authenticate": 'Bearer realm="operator"' });
+}
