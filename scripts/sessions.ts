@@ -198,6 +198,7 @@ async function cleanup(options: { batchSize?: number; retentionDays?: number }):
           ["audit events past retention", String(result.sessionEvents)],
           ["expired OAuth nonces", String(result.oauthStates)],
           ["closed rate-limit windows", String(result.rateLimitCounters)],
+          ["webhook deliveries past 7 days", String(result.webhookDeliveries)],
         ],
       ),
     ].join("\n"),

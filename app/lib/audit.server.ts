@@ -38,6 +38,7 @@ export type AuthFailureKind =
   | "unrecognized_bearer" // a Bearer value no platform resolver accepted
   | "jwt" // a platform session token (Shopify id_token / Bearer, Commerce7 account) that failed verification
   | "hmac" // a signed query string or webhook body whose signature did not match
+  | "oauth_state" // an OAuth callback whose state nonce is unknown, reused, expired or for another shop
   | "basic_auth" // Commerce7 activation / webhook Basic auth that did not match
   | "operator_token"; // CRON_SECRET / METRICS_TOKEN that did not match
 

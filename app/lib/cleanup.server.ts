@@ -46,9 +46,9 @@ export interface CleanupResult extends CleanupCounts {
   batches: number;
 }
 
-const KINDS = ["appSessions", "sessionEvents", "oauthStates", "rateLimitCounters"] as const;
+const KINDS = ["appSessions", "sessionEvents", "oauthStates", "rateLimitCounters", "webhookDeliveries"] as const;
 
-/** Remove dead sessions, old audit rows, expired nonces and closed rate-limit windows, batch by batch. */
+/** Remove dead sessions, old audit rows, expired nonces, closed rate-limit windows and old webhook ids, batch by batch. */
 export async function cleanupExpiredSessions(options: CleanupOptions = {}): Promise<CleanupResult> {
   const settings = env();
   const batch = {
@@ -59,7 +59,7 @@ export async function cleanupExpiredSessions(options: CleanupOptions = {}): Prom
   const trigger = options.trigger ?? "direct";
   const m = metrics();
   const started = performance.now();
-  const total: CleanupResult = { status: "ran", batches: 0, appSessions: 0, sessionEvents: 0, oauthStates: 0, rateLimitCounters: 0 };
+  const total: CleanupResult = { status: "ran", batches: 0, appSessions: 0, sessionEvents: 0, oauthStates: 0, rateLimitCounters: 0, webhookDeliveries: 0 };
 
   try {
     const store = await getStore();

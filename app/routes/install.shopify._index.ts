@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { withDatabase } from "~/lib/http.server";
 import { beginInstall } from "~/lib/shopify.server";
 
 /** GET /install/shopify?shop=…: start the App Store install (OAuth code grant). */
 export function loader({ request }: LoaderFunctionArgs) {
-  return beginInstall(request);
+  return withDatabase(() => beginInstall(request));
 }

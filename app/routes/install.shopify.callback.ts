@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { withDatabase } from "~/lib/http.server";
 import { completeInstall } from "~/lib/shopify.server";
 
 /** GET /install/shopify/callback?code&hmac&host&shop&state&timestamp: finish the install. */
 export function loader({ request }: LoaderFunctionArgs) {
-  return completeInstall(request);
+  return withDatabase(() => completeInstall(request));
 }

@@ -57,7 +57,7 @@ export async function measureHttp(store: Store, databaseUrl: string, options: Ht
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: "warn",
     APP_SESSION_TOUCH_SECONDS: "60",
-    RATE_LIMIT_DISABLED: "1",
+    RATE_LIMIT_ENTRY_IP: "off",
   });
   const targets = [
     { variant: "session" as const, path: "/app", dataRoute: "routes/app._index", cookie: appCookie },

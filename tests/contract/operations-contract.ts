@@ -113,6 +113,23 @@ export function describeOperationsContract(backend: Backend) {
       });
     });
 
+    describe("webhook delivery ids", () => {
+      it("cleanup forgets delivery ids after 7 days (Shopify retries for 48 hours) and keeps recent ones", async () => {
+        const old = `old-${Math.random()}`;
+        const recent = `recent-${Math.random()}`;
+        const insert = "insert into webhook_deliveries (platform, webhook_id, topic, received_at) values ('shopify', $1, 'app/uninstalled', $2)";
+        await db.sql.query(insert, [old, new Date(now().getTime() - 8 * 24 * HOUR)]);
+        await db.sql.query(insert, [recent, new Date(now().getTime() - 2 * 24 * HOUR)]);
+        const result = await cleanupExpiredSessions();
+        expect(result.webhookDeliveries).toBeGreaterThanOrEqual(1);
+        const left = await db.sql.query<{ webhook_id: string }>(
+          "select webhook_id from webhook_deliveries where webhook_id in ($1, $2)",
+          [old, recent],
+        );
+        expect(left.map((r) => r.webhook_id)).toEqual([recent]);
+      });
+    });
+
     describe("exclusive cleanup (one instance per tick)", () => {
       it("the first holder runs; another is skipped while the lease lasts; after it expires the other runs", async () => {
         // Earlier tests may have left a lease: start after any of them.
@@ -120,7 +137,7 @@ export function describeOperationsContract(backend: Backend) {
         const a = await db.store.cleanupBatchExclusive({ holder: "instance-a", leaseSeconds: 300, batchSize: 100, eventRetentionDays: 90 }, now());
         expect(a.status).toBe("ran");
         const b = await db.store.cleanupBatchExclusive({ holder: "instance-b", leaseSeconds: 300, batchSize: 100, eventRetentionDays: 90 }, now());
-        expect(b).toEqual({ status: "skipped", appSessions: 0, sessionEvents: 0, oauthStates: 0, rateLimitCounters: 0 });
+        expect(b).toEqual({ status: "skipped", appSessions: 0, sessionEvents: 0, oauthStates: 0, rateLimitCounters: 0, webhookDeliveries: 0 });
         // The holder itself continues (its next batches and ticks).
         advanceClock(MINUTE);
         expect((await db.store.cleanupBatchExclusive({ holder: "instance-a", leaseSeconds: 300, batchSize: 100, eventRetentionDays: 90 }, now())).status).toBe("ran");

@@ -155,7 +155,7 @@ describe.runIf(withPostgres)("a full flow over HTTP: audit rows and logs, and no
       ok: true,
       status: "ran",
       batches: 1,
-      removed: { appSessions: 1, sessionEvents: 0, oauthStates: 0, rateLimitCounters: expect.any(Number) },
+      removed: { appSessions: 1, sessionEvents: 0, oauthStates: 0, rateLimitCounters: expect.any(Number), webhookDeliveries: 0 },
     });
 
     // 8. Metrics: refused without a token; the counters tell the story.

@@ -108,6 +108,7 @@ const cleanupSchema = z.object({
   session_events_removed: count,
   oauth_states_removed: count,
   rate_limit_counters_removed: count,
+  webhook_deliveries_removed: count,
 });
 
 const exclusiveCleanupSchema = cleanupSchema.extend({ status: z.enum(["ran", "skipped"]) });
@@ -192,6 +193,7 @@ export interface CleanupCounts {
   sessionEvents: number;
   oauthStates: number;
   rateLimitCounters: number;
+  webhookDeliveries: number;
 }
 
 export interface CleanupBatchOptions {
@@ -309,6 +311,7 @@ function cleanupCounts(r: z.output<typeof cleanupSchema>): CleanupCounts {
     sessionEvents: r.session_events_removed,
     oauthStates: r.oauth_states_removed,
     rateLimitCounters: r.rate_limit_counters_removed,
+    webhookDeliveries: r.webhook_deliveries_removed,
   };
 }
 

@@ -22,6 +22,7 @@ import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import { env } from "~/lib/env.server";
 import { isDataRequest, jsonError, NO_STORE, serviceUnavailableResponse } from "~/lib/http.server";
+import { enforceRateLimit } from "~/lib/rate-limit.server";
 import { releaseRequestContext } from "~/lib/request-context.server";
 import { sandboxBrowserUrl } from "~/lib/sandbox/shopify.server";
 import { startAppSession } from "~/lib/sessions.server";
@@ -78,6 +79,7 @@ export async function beginInstall(request: Request): Promise<Response> {
   const url = new URL(request.url);
   const shop = shopify().utils.sanitizeShop(url.searchParams.get("shop") ?? "");
   if (!shop) return invalidShop(request);
+  await enforceRateLimit(request, "install", { client: shop });
   if (url.searchParams.get("embedded") === "1") {
     return exitIframe(`${env().APP_URL}${INSTALL_PATH}?${new URLSearchParams({ shop })}`);
   }
@@ -112,6 +114,7 @@ export async function completeInstall(request: Request): Promise<Response> {
   const api = shopify();
   const shop = api.utils.sanitizeShop(query.shop ?? "");
   if (!shop) return refused(request, 400, "invalid_shop", null, "The callback does not name a valid shop.");
+  await enforceRateLimit(request, "install", { client: shop });
 
   // 1. Signed by Shopify, recently (the library also checks the timestamp).
   const hmacValid = await api.utils.validateHmac(query).catch(() => false);
