@@ -10,12 +10,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startApp, type RunningApp } from "../support/app-server";
 import { basic, COMMERCE7_TEST_ENV, commerce7Sandbox, sessionTokenOf, TEST_INSTALLER } from "../support/commerce7";
+import { expectNoSecrets, SecretRegistry } from "../support/secret-scan";
 import { cookieAttributes, cookiePair } from "../support/sessions";
 
 const LATENCY = 300;
 
 let app: RunningApp;
 let sandbox: ReturnType<typeof commerce7Sandbox>;
+/** Every credential the tests handle; the last test looks for them in everything the app logged. */
+const secrets = new SecretRegistry();
 let tenantCounter = 0;
 
 /** A tenant of its own for each test. */
@@ -46,7 +49,7 @@ function gapsBetweenCalls(report: Awaited<ReturnType<typeof sandbox.report>>): n
 
 beforeAll(async () => {
   app = await startApp(COMMERCE7_TEST_ENV);
-  sandbox = commerce7Sandbox(app);
+  sandbox = commerce7Sandbox(app, secrets);
 });
 afterAll(async () => {
   await app?.stop();
@@ -372,5 +375,12 @@ describe("in production", () => {
     const res = await fetch(`${prod.url}/install/commerce7`, { method: "POST", body: "{}" });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: "not_configured" });
+  });
+});
+
+describe("logs", () => {
+  it("no account token, session token or cookie, or install credential appears in anything the app logged above", () => {
+    expect(app.output()).toContain("commerce7.entry"); // the entries above were logged
+    expectNoSecrets(secrets, { "server output": app.output() });
   });
 });

@@ -6,6 +6,7 @@
 import { unsign } from "cookie-signature";
 import type { SandboxControl, sandboxReport } from "~/lib/sandbox/commerce7.server";
 import { TEST_APP_ENV, type RunningApp } from "./app-server";
+import type { SecretRegistry } from "./secret-scan";
 
 export type SandboxReport = ReturnType<typeof sandboxReport>;
 
@@ -26,7 +27,8 @@ export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 }
 
-export function commerce7Sandbox(app: RunningApp) {
+/** `secrets`: every account token, Basic auth pair and session cookie the helpers handle is registered there. */
+export function commerce7Sandbox(app: RunningApp, secrets?: SecretRegistry) {
   async function control(body: SandboxControl): Promise<SandboxReport> {
     const res = await fetch(`${app.url}/sandbox/commerce7/control`, {
       method: "POST",
@@ -43,6 +45,7 @@ export function commerce7Sandbox(app: RunningApp) {
 
   /** POST /install/commerce7 (or /uninstall) as Commerce7 sends it. */
   function installCall(kind: "install" | "uninstall", body: unknown, authorization = basic(TEST_INSTALLER.user, TEST_INSTALLER.password)) {
+    secrets?.add("install Basic auth header", authorization).add("install password", TEST_INSTALLER.password);
     return fetch(`${app.url}/${kind}/commerce7`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: authorization },
@@ -68,13 +71,18 @@ export function commerce7Sandbox(app: RunningApp) {
     const html = await res.text();
     const src = /<iframe[^>]*src="([^"]+)"/.exec(html)?.[1];
     if (!src) throw new Error(`no app frame on the sandbox admin page (status ${res.status})`);
-    return src.replace(/&amp;/g, "&");
+    const decoded = src.replace(/&amp;/g, "&");
+    secrets?.add("Commerce7 account token", new URLSearchParams(decoded.split("?")[1]).get("account"));
+    return decoded;
   }
 
   /** Open the app the way the Commerce7 admin does: a document request to the framed URL. */
   async function enter(query: Parameters<typeof frameSrc>[0], headers: Record<string, string> = { Accept: "text/html" }) {
     const src = await frameSrc(query);
-    return { src, response: await fetch(`${app.url}${src}`, { headers, redirect: "manual" }) };
+    const response = await fetch(`${app.url}${src}`, { headers, redirect: "manual" });
+    const setCookie = response.headers.get("set-cookie");
+    if (setCookie) secrets?.addCookie("session cookie", setCookie).add("session token", sessionTokenOf(setCookie));
+    return { src, response };
   }
 
   return { control, report, installCall, activate, frameSrc, enter };
