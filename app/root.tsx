@@ -1,7 +1,7 @@
 import polarisStyles from "@shopify/polaris/build/esm/styles.css";
 import { AppProvider } from "@shopify/polaris";
 import enTranslations from "@shopify/polaris/locales/en.json";
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   isRouteErrorResponse,
   json,
@@ -14,9 +14,11 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { useEffect, type ReactNode } from "react";
-import { SessionEnded, ServiceProblem } from "~/components/SessionEnded";
+import { reasonText, SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { env } from "~/lib/env.server";
 import { appBridgeFor } from "~/lib/shopify.server";
+import { polarisTheme, themeClassName } from "~/lib/theme";
+import type { loader as appLoader } from "~/routes/app";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
 
@@ -31,10 +33,20 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
+/** A refused request's Retry-After (503 from an outage or Commerce7) reaches the page's response too. */
+export const headers: HeadersFunction = ({ errorHeaders }) => {
+  const headers = new Headers();
+  const retryAfter = errorHeaders?.get("Retry-After");
+  if (retryAfter) headers.set("Retry-After", retryAfter);
+  return headers;
+};
+
 function Document({ children }: { children: ReactNode }) {
+  // The admin's theme, from the app session (routes/app's loader); light elsewhere.
+  const theme = useRouteLoaderData<typeof appLoader>("routes/app")?.theme;
   const appBridge = useRouteLoaderData<typeof loader>("root")?.appBridge;
   return (
-    <html lang="en">
+    <html lang="en" className={themeClassName(theme)} style={{ colorScheme: theme === "dark" ? "dark" : "light" }}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -48,8 +60,10 @@ function Document({ children }: { children: ReactNode }) {
         <Meta />
         <Links />
       </head>
-      <body>
-        <AppProvider i18n={enTranslations}>{children}</AppProvider>
+      <body style={{ backgroundColor: "var(--p-color-bg)", color: "var(--p-color-text)" }}>
+        <AppProvider i18n={enTranslations} theme={polarisTheme(theme)}>
+          {children}
+        </AppProvider>
         <ScrollRestoration />
         <Scripts />
       </body>
@@ -76,12 +90,14 @@ export function ErrorBoundary() {
     // which links back to the right admin. Only our own relative URL is followed.
     if (typeof reasonUrl === "string" && reasonUrl.startsWith("/?")) window.location.replace(reasonUrl);
   }, [reasonUrl]);
-  if (isRouteErrorResponse(error) && error.status === 401) {
-    const reason = (error.data as { error?: string } | null)?.error;
-    body = <SessionEnded reason={reason ?? "unauthenticated"} limits={root?.limits} />;
+  const data = isRouteErrorResponse(error)
+    ? ((error.data ?? {}) as { error?: string; message?: string; title?: string; supportUrl?: string })
+    : {};
+  if (isRouteErrorResponse(error) && error.status === 401 && (!data.error || reasonText(data.error) !== null)) {
+    body = <SessionEnded reason={data.error ?? "unauthenticated"} limits={root?.limits} />;
   } else if (isRouteErrorResponse(error)) {
-    const message = (error.data as { message?: string } | null)?.message;
-    body = <ServiceProblem status={error.status} message={message} />;
+    // Platform refusals (e.g. Commerce7's "no access", "not activated") carry their own title and support link.
+    body = <ServiceProblem status={error.status} message={data.message} title={data.title} supportUrl={data.supportUrl} />;
   } else {
     body = <ServiceProblem status={500} />;
   }

@@ -1,4 +1,4 @@
-import { Banner, BlockStack, Button, Card, Page, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, Link, Page, Text } from "@shopify/polaris";
 
 export interface SessionLimits {
   ttlHours: number;
@@ -87,20 +87,41 @@ export function SessionEnded({
   );
 }
 
-export function ServiceProblem({ status, message }: { status: number; message?: string }) {
-  const title =
-    status === 503
+export function ServiceProblem({
+  status,
+  message,
+  title,
+  supportUrl,
+}: {
+  status: number;
+  message?: string;
+  title?: string;
+  supportUrl?: string;
+}) {
+  const heading =
+    title ??
+    (status === 503
       ? "The app is temporarily unavailable"
       : status === 404
         ? "Page not found"
         : status === 429
           ? "Too many requests"
-          : "Something went wrong";
+          : "Something went wrong");
   return (
-    <Page narrowWidth title={title}>
-      <Banner tone={status === 404 || status === 429 ? "info" : "critical"}>
-        <p>{message ?? (status === 503 ? "Please try again in a moment." : "Please try again.")}</p>
-      </Banner>
+    <Page narrowWidth title={heading}>
+      <BlockStack gap="300">
+        <Banner tone={status === 404 || status === 429 ? "info" : status < 500 ? "warning" : "critical"}>
+          <p>{message ?? (status === 503 ? "Please try again in a moment." : "Please try again.")}</p>
+        </Banner>
+        {supportUrl ? (
+          <Text as="p" variant="bodyMd">
+            Need help?{" "}
+            <Link url={supportUrl} target="_blank">
+              Contact support
+            </Link>
+          </Text>
+        ) : null}
+      </BlockStack>
     </Page>
   );
 }

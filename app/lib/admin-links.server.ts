@@ -3,11 +3,11 @@
  * in development, the platform sandbox's admin page).
  */
 import { z } from "zod";
+import { tenantIdSchema } from "~/lib/commerce7/config.server";
 import { env } from "~/lib/env.server";
 import { commerce7SandboxEnabled, shopifySandboxEnabled } from "~/lib/sandbox/index.server";
 
 const shopDomain = z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/);
-const tenantId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/);
 
 export interface AdminLink {
   platform: "shopify" | "commerce7";
@@ -27,7 +27,7 @@ export function adminLinkFor(params: URLSearchParams): AdminLink | null {
     return { platform, label: "Open the app in your Shopify admin", href };
   }
   if (platform === "commerce7") {
-    const tenant = tenantId.safeParse(params.get("tenant"));
+    const tenant = tenantIdSchema.safeParse(params.get("tenant"));
     if (!tenant.success) return null;
     const href = commerce7SandboxEnabled()
       ? `/sandbox/commerce7/admin?${new URLSearchParams({ tenantId: tenant.data })}`

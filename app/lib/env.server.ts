@@ -174,6 +174,17 @@ const schema = z.object({
   COMMERCE7_INSTALL_USER: optionalString,
   COMMERCE7_INSTALL_PASSWORD: optionalString,
   COMMERCE7_API_URL: z.preprocess(emptyToUndefined, z.url().default("https://api.commerce7.com/v1")),
+  // --- Commerce7 (issue 5): support link, API call limits ---
+  // Where the "no access" page sends a Commerce7 user (your support page or a mailto: link).
+  COMMERCE7_SUPPORT_URL: z.preprocess(emptyToUndefined, z.url().default("https://documentation.commerce7.com")),
+  // Every Commerce7 API attempt (reply body included) is abandoned after this long.
+  COMMERCE7_API_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(60_000).default(5000)),
+  // A 429 whose Retry-After asks for longer than this is not waited for: the caller gets 503 at once.
+  COMMERCE7_MAX_RETRY_AFTER_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(0).max(300).default(10),
+  ),
+  // --- end Commerce7 ---
 
   CRON_SECRET: z.preprocess(
     emptyToUndefined,
@@ -248,6 +259,27 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       `${raw.SHOPIFY_API_KEY ? "SHOPIFY_API_SECRET" : "SHOPIFY_API_KEY"}: SHOPIFY_API_KEY and SHOPIFY_API_SECRET go together`,
     );
   }
+
+  // --- Commerce7 (issue 5) ---
+  if (Boolean(raw.COMMERCE7_APP_ID) !== Boolean(raw.COMMERCE7_APP_SECRET)) {
+    problems.push(
+      `${raw.COMMERCE7_APP_ID ? "COMMERCE7_APP_SECRET" : "COMMERCE7_APP_ID"}: COMMERCE7_APP_ID and COMMERCE7_APP_SECRET go together`,
+    );
+  }
+  if (Boolean(raw.COMMERCE7_INSTALL_USER) !== Boolean(raw.COMMERCE7_INSTALL_PASSWORD)) {
+    problems.push(
+      `${raw.COMMERCE7_INSTALL_USER ? "COMMERCE7_INSTALL_PASSWORD" : "COMMERCE7_INSTALL_USER"}: COMMERCE7_INSTALL_USER and COMMERCE7_INSTALL_PASSWORD go together`,
+    );
+  }
+  if (isProduction && raw.COMMERCE7_APP_ID && !raw.COMMERCE7_INSTALL_PASSWORD) {
+    problems.push(
+      "COMMERCE7_INSTALL_PASSWORD: required in production with COMMERCE7_APP_ID (the Basic auth pair of the Dev Center's install URLs)",
+    );
+  }
+  if (isProduction && raw.COMMERCE7_INSTALL_PASSWORD && raw.COMMERCE7_INSTALL_PASSWORD.length < 16) {
+    problems.push("COMMERCE7_INSTALL_PASSWORD: must be at least 16 characters in production (openssl rand -base64 24)");
+  }
+  // --- end Commerce7 ---
 
   let sessionSecret = raw.SESSION_SECRET;
   let encryptionKey = raw.TOKEN_ENCRYPTION_KEY;

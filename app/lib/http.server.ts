@@ -36,12 +36,17 @@ export function isDataRequest(request: Request): boolean {
 
 export const NO_STORE = "no-store";
 
+/**
+ * `{ error, message }` JSON with the status. `extra` adds fields a client or
+ * the error page can use (e.g. `title`, `supportUrl`, `field`); the root
+ * ErrorBoundary renders the same body as a page for documents.
+ */
 export function jsonError(
   status: number,
   error: string,
   message: string,
   init: HeadersInit = {},
-  extra: Record<string, string> = {},
+  extra: Record<string, string | number | null> = {},
 ): Response {
   const headers = new Headers(init);
   headers.set("Content-Type", "application/json; charset=utf-8");

@@ -5,13 +5,15 @@ import { Button, Frame, InlineStack, Tabs } from "@shopify/polaris";
 import { useCallback, useMemo } from "react";
 import { CsrfInput } from "~/components/CsrfInput";
 import { useSessionSync } from "~/hooks/useSessionSync";
+import { commerce7ScriptUrl } from "~/lib/commerce7.server";
 import { reasonPath } from "~/lib/http.server";
 import { requireAppSession } from "~/lib/sessions.server";
 
 /**
  * Layout of every /app page. Remix runs child loaders in parallel with this
  * one, so each child loader and action calls requireAppSession itself too
- * (one resolution per request is shared between them).
+ * (one resolution per request is shared between them). Its `theme` (the
+ * admin's light/dark) is applied by root.tsx.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requireAppSession(request);
@@ -20,6 +22,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     theme: session.theme,
     csrfToken: session.csrfToken,
     loggedOutUrl: reasonPath("logged_out", { platform: session.platform, externalId: session.clientExternalId }),
+    // Pages shown in the Commerce7 admin load commerce7.js (it sizes the iframe).
+    platformScript: session.platform === "commerce7" ? commerce7ScriptUrl() : null,
   });
 }
 
@@ -30,7 +34,7 @@ const PAGES = [
 ];
 
 export default function AppLayout() {
-  const { loggedOutUrl } = useLoaderData<typeof loader>();
+  const { loggedOutUrl, platformScript } = useLoaderData<typeof loader>();
   const { announceLogout } = useSessionSync();
   const location = useLocation();
   const navigate = useNavigate();
@@ -54,6 +58,7 @@ export default function AppLayout() {
         </InlineStack>
       </nav>
       <Outlet />
+      {platformScript ? <script src={platformScript} async /> : null}
     </Frame>
   );
 }

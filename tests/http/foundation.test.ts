@@ -7,21 +7,8 @@ import type { Store } from "~/lib/db/store.server";
 import { createSessionCookie, generateSessionToken } from "~/lib/sessions.server";
 import { startApp, startAppExpectingFailure, TEST_APP_ENV, type RunningApp } from "../support/app-server";
 import { postgresAvailable } from "../support/databases";
-import { expectUnavailableJson } from "../support/sessions";
+import { cookieAttributes, expectUnavailableJson } from "../support/sessions";
 import { signInDirect, startAppOnPostgres, type SharedPostgresApp } from "../support/shared-postgres-app";
-
-/** Attributes of a Set-Cookie header, lower-cased names. */
-function cookieAttributes(setCookie: string) {
-  const [pair, ...attrs] = setCookie.split(";").map((s) => s.trim());
-  const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
-  const map = new Map<string, string | true>(
-    attrs.map((a): [string, string | true] => {
-      const i = a.indexOf("=");
-      return i < 0 ? [a.toLowerCase(), true] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
-    }),
-  );
-  return { name, value, attrs: map };
-}
 
 describe("the app over HTTP (embedded PGlite)", () => {
   let app: RunningApp;

@@ -8,6 +8,19 @@ import { now } from "~/lib/clock.server";
 
 export const APP = "https://app.test.example";
 
+/** Attributes of a Set-Cookie header, lower-cased names. */
+export function cookieAttributes(setCookie: string) {
+  const [pair, ...attrs] = setCookie.split(";").map((s) => s.trim());
+  const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+  const map = new Map<string, string | true>(
+    attrs.map((a): [string, string | true] => {
+      const i = a.indexOf("=");
+      return i < 0 ? [a.toLowerCase(), true] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
+    }),
+  );
+  return { name, value, attrs: map };
+}
+
 /** `name=value` of a Set-Cookie header, as a browser would send it back. */
 export function cookiePair(setCookie: string): string {
   return setCookie.split(";")[0];

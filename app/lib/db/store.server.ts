@@ -145,6 +145,12 @@ const sessionStatsSchema = z
   }));
 export type SessionStats = z.output<typeof sessionStatsSchema>;
 
+const commerce7InstallSchema = z.object({
+  client_id: z.uuid(),
+  platform_session_id: z.string(),
+  already_installed: z.boolean(),
+});
+
 const uninstallSchema = z.object({
   client_id: z.uuid(),
   app_sessions_removed: count,
@@ -589,6 +595,22 @@ export class Store {
     if (rows.length === 0) return null;
     const r = uninstallSchema.parse(rows[0]);
     return { clientId: r.client_id, appSessions: r.app_sessions_removed, platformSessions: r.platform_sessions_removed };
+  }
+
+  /** Commerce7 activation: client + installation record (no secret) + audit row, in one round trip. */
+  async installCommerce7Tenant(
+    input: { tenantId: string; organizationName?: string | null; userId?: string | null; data?: Record<string, unknown> },
+    now: Date,
+  ): Promise<{ clientId: string; platformSessionId: string; alreadyInstalled: boolean }> {
+    const rows = await this.db.rows("install_commerce7_tenant", {
+      p_tenant_id: input.tenantId,
+      p_organization_name: input.organizationName ?? null,
+      p_user_id: input.userId ?? null,
+      p_data: input.data ?? {},
+      p_now: now,
+    });
+    const r = commerce7InstallSchema.parse(rows[0]);
+    return { clientId: r.client_id, platformSessionId: r.platform_session_id, alreadyInstalled: r.already_installed };
   }
 
   async deleteClient(platform: Platform, externalId: string): Promise<number> {

@@ -1,0 +1,192 @@
+/**
+ * Commerce7 activation (install) and deactivation (uninstall): server-to-server
+ * POSTs from Commerce7 to the URLs set in the Dev Center, authenticated with
+ * the Basic auth pair set there (COMMERCE7_INSTALL_USER / _PASSWORD).
+ *
+ * Both are idempotent: Commerce7 may repeat a call, and repeating one changes
+ * nothing. Unknown top-level keys are the tenant's setup variables: accepted
+ * and kept with the installation record (never a secret of ours).
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { recordAuthFailure } from "~/lib/audit.server";
+import { now } from "~/lib/clock.server";
+import { getStore } from "~/lib/db/index.server";
+import { jsonError, NO_STORE, withDatabase } from "~/lib/http.server";
+import { logger } from "~/lib/log.server";
+import { enforceRateLimit } from "~/lib/rate-limit.server";
+import { commerce7Settings, tenantIdSchema, type BasicCredentials } from "./config.server";
+
+/** Commerce7's bodies are a few hundred bytes; setup variables add a little. */
+export const MAX_INSTALL_BODY_BYTES = 64 * 1024;
+
+const userSchema = z.looseObject({
+  id: z.string().trim().min(1).max(255).optional(),
+  email: z.email().max(320),
+  firstName: z.string().trim().min(1).max(255),
+  lastName: z.string().trim().max(255),
+});
+
+export const activationSchema = z.looseObject({
+  tenantId: tenantIdSchema,
+  user: userSchema,
+  "organization-name": z.string().trim().max(255).optional(),
+});
+
+export const deactivationSchema = z.looseObject({
+  tenantId: tenantIdSchema,
+  user: z.looseObject({ id: z.string().optional() }).optional(),
+});
+
+const REALM = 'Basic realm="Commerce7 installation", charset="UTF-8"';
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
+}
+
+/** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
+function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/**
+ * Does the request carry this Basic auth pair? Parsing Basic auth is a few
+ * lines; the comparison is node:crypto's timingSafeEqual. Both halves are
+ * always compared (no early exit on a wrong user name).
+ */
+export function hasBasicCredentials(request: Request, expected: BasicCredentials): boolean {
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Basic ([A-Za-z0-9+/=]{1,1024})$/i.exec(header.trim());
+  const decoded = match ? Buffer.from(match[1], "base64").toString("utf8") : "";
+  const colon = decoded.indexOf(":");
+  const user = colon >= 0 ? decoded.slice(0, colon) : "";
+  const password = colon >= 0 ? decoded.slice(colon + 1) : "";
+  const userOk = sameSecret(user, expected.user);
+  const passwordOk = sameSecret(password, expected.password);
+  return colon >= 0 && userOk && passwordOk;
+}
+
+/** The body as text, or null when it is larger than `limit` bytes (declared or actual). */
+async function readLimitedBody(request: Request, limit: number): Promise<string | null> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (Number.isFinite(declared) && declared > limit) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function invalidBody(issue: z.core.$ZodIssue | null, fallback: string): Response {
+  const field = issue && issue.path.length > 0 ? issue.path.join(".") : null;
+  const message = issue ? `${field ?? "body"}: ${issue.message}` : fallback;
+  return jsonError(400, "invalid_body", message, {}, { field });
+}
+
+type Parsed<S extends z.ZodType> = { ok: true; data: z.output<S> } | { ok: false; response: Response };
+
+/** Auth, size, JSON and schema checks shared by both calls. */
+async function parseInstallCall<S extends z.ZodType>(request: Request, schema: S): Promise<Parsed<S>> {
+  const credentials = commerce7Settings().installCredentials;
+  if (!credentials) {
+    return {
+      ok: false,
+      response: jsonError(404, "not_configured", "Commerce7 is not configured on this server (COMMERCE7_INSTALL_USER/PASSWORD)."),
+    };
+  }
+  if (!hasBasicCredentials(request, credentials)) {
+    await recordAuthFailure(request, "basic_auth", { reason: "the install Basic auth pair did not match" });
+    return {
+      ok: false,
+      response: jsonError(401, "unauthorized", "Basic authentication with the Dev Center's install credentials is required.", {
+        "WWW-Authenticate": REALM,
+      }),
+    };
+  }
+  const text = await readLimitedBody(request, MAX_INSTALL_BODY_BYTES);
+  if (text === null) {
+    return {
+      ok: false,
+      response: jsonError(413, "body_too_large", `The body is larger than ${MAX_INSTALL_BODY_BYTES} bytes.`),
+    };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, response: invalidBody(null, "The body must be a JSON object.") };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, response: invalidBody(parsed.error.issues[0] ?? null, "Invalid body.") };
+  // Limited per IP and per tenant (RATE_LIMIT_INSTALL_*), counted once the
+  // caller has proved it is Commerce7 and said which tenant: nothing is written yet.
+  try {
+    await withDatabase(() => enforceRateLimit(request, "install", { client: (parsed.data as { tenantId: string }).tenantId }));
+  } catch (refusal) {
+    if (refusal instanceof Response) return { ok: false, response: refusal };
+    throw refusal;
+  }
+  return { ok: true, data: parsed.data };
+}
+
+function ok(body: Record<string, unknown>): Response {
+  return new Response(JSON.stringify({ ok: true, ...body }), {
+    status: 200,
+    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": NO_STORE },
+  });
+}
+
+/** POST /install/commerce7 */
+export async function handleCommerce7Activation(request: Request): Promise<Response> {
+  const parsed = await parseInstallCall(request, activationSchema);
+  if (!parsed.ok) return parsed.response;
+  const { tenantId, user, ...setup } = parsed.data;
+  const organizationName = parsed.data["organization-name"];
+  const installation = await withDatabase(async () =>
+    (await getStore()).installCommerce7Tenant(
+      {
+        tenantId,
+        organizationName: organizationName || null,
+        userId: user.id ?? null,
+        data: {
+          installedBy: { id: user.id ?? null, email: user.email, firstName: user.firstName, lastName: user.lastName },
+          setup,
+        },
+      },
+      now(),
+    ),
+  );
+  logger.info(
+    { event: "commerce7.installed", tenantId, clientId: installation.clientId, repeated: installation.alreadyInstalled },
+    "Commerce7 tenant activated",
+  );
+  return ok({ tenantId, installed: true, alreadyInstalled: installation.alreadyInstalled });
+}
+
+/** POST /uninstall/commerce7 */
+export async function handleCommerce7Deactivation(request: Request): Promise<Response> {
+  const parsed = await parseInstallCall(request, deactivationSchema);
+  if (!parsed.ok) return parsed.response;
+  const { tenantId } = parsed.data;
+  const removed = await withDatabase(async () => (await getStore()).uninstallClient("commerce7", tenantId, now()));
+  logger.info(
+    { event: "commerce7.uninstalled", tenantId, clientId: removed?.clientId ?? null, appSessions: removed?.appSessions ?? 0 },
+    removed ? "Commerce7 tenant deactivated" : "Commerce7 deactivation for a tenant we do not know (nothing to do)",
+  );
+  return ok({ tenantId, uninstalled: removed !== null, appSessionsRemoved: removed?.appSessions ?? 0 });
+}
+
+/** Routes answer other methods with this. */
+export function methodNotAllowed(): Response {
+  return jsonError(405, "method_not_allowed", "Use POST.", { Allow: "POST" });
+}

@@ -1,0 +1,142 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Card, InlineStack, Page, Text } from "@shopify/polaris";
+import { useEffect, useState } from "react";
+import { handleSandboxAdminAction, sandboxAdminPage } from "~/lib/sandbox/commerce7.server";
+import { requireSandbox } from "~/lib/sandbox/index.server";
+
+export const meta: MetaFunction = () => [{ title: "Commerce7 admin (sandbox)" }];
+
+/** /sandbox/commerce7/admin: the local stand-in for the Commerce7 admin, framing the app. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  requireSandbox("commerce7");
+  return json(await sandboxAdminPage(request), { headers: { "Cache-Control": "no-store" } });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  requireSandbox("commerce7");
+  return json(await handleSandboxAdminAction(request));
+}
+
+const field = { display: "grid", gap: 4 } as const;
+
+export default function Commerce7SandboxAdmin() {
+  const data = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [height, setHeight] = useState(480);
+
+  // The stand-in commerce7.js in the framed app reports its height, as the real one does.
+  useEffect(() => {
+    function onMessage(event: MessageEvent) {
+      if (event.origin !== window.location.origin) return;
+      const message = event.data as { type?: string; height?: number } | null;
+      if (message?.type === "commerce7-sandbox:height" && typeof message.height === "number") {
+        setHeight(Math.max(240, Math.min(message.height + 16, 4000)));
+      }
+    }
+    window.addEventListener("message", onMessage);
+    return () => window.removeEventListener("message", onMessage);
+  }, []);
+
+  return (
+    <Page fullWidth title="Commerce7 admin (sandbox)" subtitle="A local stand-in for the Commerce7 admin. Never runs in production.">
+      <BlockStack gap="400">
+        {result ? <Banner tone={result.ok ? "success" : "critical"}>{result.message}</Banner> : null}
+        <Card>
+          <BlockStack gap="300">
+            <InlineStack gap="200" blockAlign="center">
+              <Text as="h2" variant="headingMd">
+                Tenant {data.tenantId}
+              </Text>
+              {data.installed ? <Badge tone="success">activated</Badge> : <Badge tone="attention">not activated</Badge>}
+            </InlineStack>
+            <Form method="get">
+              <InlineStack gap="300" blockAlign="end">
+                <label style={field}>
+                  Tenant id <input name="tenantId" defaultValue={data.tenantId} />
+                </label>
+                <label style={field}>
+                  First name <input name="firstName" defaultValue={data.user.firstName} />
+                </label>
+                <label style={field}>
+                  Last name <input name="lastName" defaultValue={data.user.lastName} />
+                </label>
+                <label style={field}>
+                  Email <input name="email" type="email" defaultValue={data.user.email} />
+                </label>
+                <label style={field}>
+                  adminUITheme
+                  <select name="adminUITheme" defaultValue={data.theme}>
+                    <option value="light">light</option>
+                    <option value="dark">dark</option>
+                  </select>
+                </label>
+                <button type="submit">Open the app as this user</button>
+              </InlineStack>
+            </Form>
+            <InlineStack gap="300">
+              <Form method="post">
+                <input type="hidden" name="intent" value="install" />
+                <button type="submit">Install on test tenant</button>
+              </Form>
+              <Form method="post">
+                <input type="hidden" name="intent" value="uninstall" />
+                <button type="submit">Uninstall</button>
+              </Form>
+            </InlineStack>
+            <Text as="p" tone="subdued">
+              Install and Uninstall send the real activation/deactivation POSTs with Basic auth
+              {data.installUser ? ` (user "${data.installUser}")` : ""}.
+            </Text>
+          </BlockStack>
+        </Card>
+        <Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              Commerce7 API: GET /account/user calls so far: {data.report.accountUserCalls}
+            </Text>
+            <Form method="post">
+              <input type="hidden" name="intent" value="configure" />
+              <InlineStack gap="300" blockAlign="end">
+                <label style={field}>
+                  Latency (ms) <input name="latencyMs" type="number" min={0} defaultValue={data.report.latencyMs} />
+                </label>
+                <label style={field}>
+                  Failure mode
+                  <select name="mode" defaultValue={data.report.failure.mode}>
+                    {data.failureModes.map((mode) => (
+                      <option key={mode} value={mode}>
+                        {mode}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label style={field}>
+                  For how many calls (empty: all)
+                  <input name="times" type="number" min={1} defaultValue={data.report.failure.remaining ?? ""} />
+                </label>
+                <label style={field}>
+                  Retry-After (s, for 429)
+                  <input name="retryAfterSeconds" type="number" min={0} defaultValue={data.report.failure.retryAfterSeconds} />
+                </label>
+                <button type="submit">Apply</button>
+              </InlineStack>
+            </Form>
+            <Form method="post">
+              <input type="hidden" name="intent" value="reset" />
+              <button type="submit">Reset the sandbox API (and the counter)</button>
+            </Form>
+          </BlockStack>
+        </Card>
+        <Card padding="0">
+          <iframe
+            title="The app, as the Commerce7 admin frames it"
+            src={data.appSrc}
+            style={{ width: "100%", height, border: 0, display: "block" }}
+          />
+        </Card>
+      </BlockStack>
+    </Page>
+  );
+}
