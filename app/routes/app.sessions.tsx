@@ -11,13 +11,13 @@ import {
   InlineStack,
   Page,
   Text,
-  Toast,
 } from "@shopify/polaris";
 import { z } from "zod";
+import { AppToast } from "~/components/AppToast";
 import { CsrfInput } from "~/components/CsrfInput";
 import { useActionToast } from "~/hooks/useActionToast";
 import { requireActionSession } from "~/lib/csrf.server";
-import { describeDevice } from "~/lib/devices.server";
+import { describeDevice, displayIp } from "~/lib/devices.server";
 import { jsonError } from "~/lib/http.server";
 import {
   isSessionTokenShape,
@@ -35,7 +35,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     sessions: sessions.map((s) => ({
       id: s.id,
       device: describeDevice(s.userAgent),
-      ipAddress: s.ipAddress,
+      ipAddress: displayIp(s.ipAddress),
       createdAt: s.createdAt.toISOString(),
       lastActivityAt: s.lastActivityAt.toISOString(),
       rememberMe: s.rememberMe,
@@ -176,7 +176,7 @@ export default function Sessions() {
           </InlineStack>
         ) : null}
       </BlockStack>
-      {toast.text ? <Toast content={toast.text} onDismiss={toast.dismiss} /> : null}
+      {toast.text ? <AppToast content={toast.text} onDismiss={toast.dismiss} /> : null}
     </Page>
   );
 }

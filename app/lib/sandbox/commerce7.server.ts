@@ -342,14 +342,16 @@ export async function sandboxAdminPage(request: Request) {
   const { tenantId, theme, user } = adminInput(new URL(request.url).searchParams);
   const client = await (await getStore()).findClient("commerce7", tenantId);
   const account = await signAccountToken(tenantId, user);
-  // Relative: the frame is same-origin with this page ('self' in frame-ancestors), whatever host the browser used.
-  const appSrc = `/app?${new URLSearchParams({ tenantId, account, adminUITheme: theme })}`;
+  // The app's configured URL, as the Dev Center's: with SANDBOX_ADMIN_URL on
+  // another site, the app runs as the third party it is in the real admin.
+  const appSrc = `${env().APP_URL}/app?${new URLSearchParams({ tenantId, account, adminUITheme: theme })}`;
   return {
     tenantId,
     theme,
     user,
     installed: client?.installState === "installed",
     appSrc,
+    appOrigin: new URL(env().APP_URL).origin,
     installUser: commerce7Settings().installCredentials?.user ?? null,
     failureModes: FAILURE_MODES,
     report: sandboxReport(),
@@ -433,7 +435,8 @@ export const SANDBOX_SCRIPT = `(function () {
     var height = contentHeight();
     if (height === last) return;
     last = height;
-    parent.postMessage({ type: "commerce7-sandbox:height", height: height }, location.origin);
+    // The admin may be on another site than the app; a height is no secret.
+    parent.postMessage({ type: "commerce7-sandbox:height", height: height }, "*");
   }
   new ResizeObserver(post).observe(document.body);
   post();
