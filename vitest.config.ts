@@ -1,7 +1,7 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-const HEAVY = ["tests/e2e/**/*.test.ts", "tests/reliability/**/*.test.ts"];
+const HEAVY = ["tests/e2e/**/*.test.ts", "tests/reliability/**/*.test.ts", "tests/bench/**/*.test.ts"];
 
 export default defineConfig({
   resolve: {

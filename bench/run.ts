@@ -15,9 +15,11 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openPgliteBench, openPostgresPair } from "./lib/backends";
-import { renderReport, type BenchReport } from "./lib/report";
+import { peerSection, renderReport, seedSection, type BenchReport } from "./lib/report";
 import { measureCleanup } from "./sections/cleanup";
 import { measureHttp } from "./sections/http";
+import { measurePeerStore } from "./sections/peer-store";
+import { measureSeedScenario } from "./sections/seed-scenario";
 import { measureSessionChecks } from "./sections/session-check";
 
 const { values } = parseArgs({
@@ -33,8 +35,8 @@ const outDir = path.resolve(values.out ?? (smoke ? fs.mkdtempSync(path.join(os.t
 const sizes = (values.sizes ?? (smoke ? "100,300" : "1000,100000,1000000")).split(",").map(Number);
 const databaseUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const plan = smoke
-  ? { reps: 2, samples: 50, httpReps: 1, httpSeconds: 1, connections: 4, expired: 2000 }
-  : { reps: 5, samples: 2000, httpReps: 3, httpSeconds: 4, connections: 10, expired: 1_000_000 };
+  ? { reps: 2, samples: 50, httpReps: 1, httpSeconds: 1, connections: 4, expired: 2000, seedReps: 1, peerSessions: 20 }
+  : { reps: 5, samples: 2000, httpReps: 3, httpSeconds: 4, connections: 10, expired: 1_000_000, seedReps: 5, peerSessions: 1000 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -91,6 +93,16 @@ async function main() {
   } finally {
     await pglite.close();
   }
+
+  log("platform-session load, ours vs Shopify's PostgreSQL adapter:");
+  report.extra.push(
+    peerSection(
+      await measurePeerStore(pair.postgres, pair.url, { sessions: plan.peerSessions, reps: plan.reps, samples: plan.samples, log }),
+    ),
+  );
+
+  log("seed 003's scenario (3 clicks, Commerce7 sandbox at 300 ms):");
+  report.extra.push(seedSection(await measureSeedScenario(pair.url, { reps: plan.seedReps, log })));
 
   log("HTTP (autocannon):");
   report.http = await measureHttp(pair.postgres.store, pair.url, {

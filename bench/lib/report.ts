@@ -6,6 +6,8 @@
 import type { CheckResult } from "../sections/session-check";
 import type { CleanupResult } from "../sections/cleanup";
 import type { HttpRow } from "../sections/http";
+import type { PeerResult } from "../sections/peer-store";
+import type { SeedResult } from "../sections/seed-scenario";
 import { fmtFigure, fmtMicros, type Figure } from "./stats";
 
 export interface ExtraSection {
@@ -60,11 +62,14 @@ function checkTargets(checks: CheckResult[]): Target[] {
   for (const backend of new Set(checks.map((c) => c.backend))) {
     const rows = checks.filter((c) => c.backend === backend).sort((a, b) => a.size - b.size);
     if (rows.length < 2) continue;
-    const growth = rows[rows.length - 1].read.p50.median / rows[0].read.p50.median;
+    // Compared as multiples of the floor measured alongside, so that the
+    // machine getting busier between sizes is not mistaken for the table growing.
+    const rel = (c: CheckResult) => c.read.p50.median / c.floor.p50.median;
+    const growth = rel(rows[rows.length - 1]) / rel(rows[0]);
     targets.push({
       name: `${backend}: cost does not grow with the table`,
-      goal: `p50 at ${n(rows[rows.length - 1].size)} ≤ 1.5× p50 at ${n(rows[0].size)}`,
-      measured: x(growth),
+      goal: `check/floor at ${n(rows[rows.length - 1].size)} ≤ 1.5× check/floor at ${n(rows[0].size)}`,
+      measured: `${x(growth)} (${x(rel(rows[0]))} → ${x(rel(rows[rows.length - 1]))})`,
       met: growth <= 1.5,
     });
   }
@@ -140,6 +145,73 @@ ${axis}
 ${bars}
 </svg>
 `;
+}
+
+const ms = (v: number) => `${v.toFixed(v >= 100 ? 0 : 1)} ms`;
+
+export function seedSection(results: SeedResult[]): ExtraSection {
+  const before = results.find((r) => r.variant === "re-verify every request");
+  const after = results.find((r) => r.variant === "app session");
+  const targets: Target[] = [];
+  if (before && after) {
+    targets.push(
+      {
+        name: "seed scenario: platform calls after the entry",
+        goal: "0 (every click served from the app session)",
+        measured: String(after.platformCalls),
+        met: after.platformCalls === 0,
+      },
+      {
+        name: "seed scenario: 3 clicks, app session vs re-verify",
+        goal: "far below the seed's 10–30 ms per request",
+        measured: `${ms(after.totalMs.median / after.requests)} per request; ${x(before.totalMs.median / after.totalMs.median)} faster than re-verifying (${ms(before.totalMs.median)} → ${ms(after.totalMs.median)})`,
+        met: after.totalMs.median / after.requests <= 10,
+      },
+    );
+  }
+  return {
+    title: "Seed 003's scenario: three clicks",
+    intro:
+      "Settings, Save, Dashboard, as the Remix client sends them (5 requests: a data request per page; the action and the " +
+      "revalidation of the page's loaders after Save). *Before*: every request re-verifies the merchant with Commerce7 " +
+      "(benchmark routes calling the same `verifyAccount` as the entry), the sandbox answering after its realistic 300 ms. " +
+      "*After*: the app session. The seed's own estimate was ~1,050 ms before and ~110 ms after.",
+    header: ["", "3 clicks in all", "Settings", "Save", "Dashboard", "requests", "Commerce7 calls"],
+    rows: results.map((r) => [
+      r.variant,
+      fmtFigure(r.totalMs, ms),
+      ...r.perClickMs.map((f) => fmtFigure(f, ms)),
+      String(r.requests),
+      String(r.platformCalls),
+    ]),
+    targets,
+  };
+}
+
+export function peerSection(results: PeerResult[]): ExtraSection {
+  const [ours, peer] = results;
+  const targets: Target[] =
+    ours && peer
+      ? [
+          {
+            name: "platform-session load vs Shopify's PostgreSQL adapter",
+            goal: "no slower (p50)",
+            measured: `${x(ours.p50.median / peer.p50.median)} the peer's time (${fmtMicros(ours.p50.median)} vs ${fmtMicros(peer.p50.median)})`,
+            met: ours.p50.median <= peer.p50.median,
+            note: "ours also decrypts the token (AES-256-GCM); the peer stores it in clear",
+          },
+        ]
+      : [];
+  return {
+    title: "Platform sessions: our store vs the peer",
+    intro:
+      "`loadSession` of a shop's offline session on the same PostgreSQL: ours (`PlatformSessionStorage`: one SQL function, " +
+      "tokens decrypted with AES-256-GCM) and `@shopify/shopify-app-session-storage-postgresql` 6 (the version for " +
+      "shopify-api 13; plain rows, tokens in clear).",
+    header: ["store", "p50", "p99"],
+    rows: results.map((r) => [r.store, fmtFigure(r.p50), fmtFigure(r.p99)]),
+    targets,
+  };
 }
 
 export function renderReport(report: BenchReport): { markdown: string; svg: string; table: string } {

@@ -84,3 +84,44 @@ export function fmtFigure(f: Figure, unit: (v: number) => string = fmtMicros): s
 export function ratio(a: number, b: number): string {
   return `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×`;
 }
+
+/**
+ * Two measurements taken in alternation (a, b, a, b, ...), so whatever else
+ * the machine is doing weighs on both alike: the ratio of the two is the
+ * figure that matters, and interleaving keeps it honest on a busy machine.
+ */
+export async function repeatPaired(
+  reps: number,
+  count: number,
+  a: (i: number) => Promise<unknown>,
+  b: (i: number) => Promise<unknown>,
+  warmup = Math.min(200, count),
+): Promise<{ a: { p50: Figure; p99: Figure }; b: { p50: Figure; p99: Figure } }> {
+  for (let i = 0; i < warmup; i++) {
+    await a(i);
+    await b(i);
+  }
+  const out = { a: { p50: [] as number[], p99: [] as number[] }, b: { p50: [] as number[], p99: [] as number[] } };
+  for (let r = 0; r < reps; r++) {
+    const sa: number[] = [];
+    const sb: number[] = [];
+    for (let i = 0; i < count; i++) {
+      let start = process.hrtime.bigint();
+      await a(i);
+      sa.push(Number(process.hrtime.bigint() - start) / 1000);
+      start = process.hrtime.bigint();
+      await b(i);
+      sb.push(Number(process.hrtime.bigint() - start) / 1000);
+    }
+    const da = distribution(sa);
+    const db = distribution(sb);
+    out.a.p50.push(da.p50);
+    out.a.p99.push(da.p99);
+    out.b.p50.push(db.p50);
+    out.b.p99.push(db.p99);
+  }
+  return {
+    a: { p50: figure(out.a.p50), p99: figure(out.a.p99) },
+    b: { p50: figure(out.b.p50), p99: figure(out.b.p99) },
+  };
+}

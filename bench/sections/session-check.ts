@@ -14,7 +14,7 @@ import { resetEnv } from "~/lib/env.server";
 import { createSessionCookie, requireAppSession } from "~/lib/sessions.server";
 import type { BenchBackend } from "../lib/backends";
 import { benchToken, populateSessions } from "../lib/population";
-import { repeatLatency, type Figure } from "../lib/stats";
+import { repeatLatency, repeatPaired, type Figure } from "../lib/stats";
 
 export interface CheckResult {
   backend: string;
@@ -77,8 +77,9 @@ export async function measureSessionChecks(
       const ping = () => backend.store.ping();
 
       setTouchInterval(3600);
-      const floor = await repeatLatency(options.reps, options.samples, ping);
-      const read = await repeatLatency(options.reps, options.samples, check);
+      const paired = await repeatPaired(options.reps, options.samples, ping, check);
+      const floor = paired.a;
+      const read = paired.b;
       let touch: CheckResult["touch"];
       if (size === options.sizes[0]) {
         setTouchInterval(0); // every call writes: the cost the throttle avoids

@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
 import { PlatformSessionStorage } from "~/lib/platform-sessions.server";
 import { keyIdOf } from "~/lib/token-encryption.server";
-import { availableBackends, useSuiteDatabase } from "../support/suite-database";
+import { availableBackends, useTestDatabase } from "../support/use-database";
 
 let counter = 0;
 function offlineSession(shop: string, overrides: Partial<Session> = {}) {
@@ -30,7 +30,7 @@ function offlineSession(shop: string, overrides: Partial<Session> = {}) {
 
 for (const backend of availableBackends) {
   describe(`platform sessions on ${backend.name}`, () => {
-    const database = useSuiteDatabase(backend);
+    const database = useTestDatabase(backend);
     let shop: string;
     const OLD = randomBytes(32);
     const NEW = randomBytes(32);

@@ -3,9 +3,8 @@
  * must pass with the same assertions (PGlite, PostgreSQL, Supabase adapter).
  * Time is moved with the app clock, never slept.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
-import { setStore } from "~/lib/db/index.server";
 import type { Client } from "~/lib/db/store.server";
 import {
   cleanupExpiredSessions,
@@ -20,6 +19,7 @@ import {
   updateAppSession,
 } from "~/lib/sessions.server";
 import type { Backend, TestDatabase } from "../support/databases";
+import { useTestDatabase } from "../support/use-database";
 import {
   cookiePair,
   dataRequest,
@@ -35,18 +35,12 @@ const DAY = 24 * HOUR;
 
 export function describeSessionContract(backend: Backend) {
   describe(`session contract on ${backend.name}`, () => {
+    const database = useTestDatabase(backend);
     let db: TestDatabase;
     let client: Client;
 
-    beforeAll(async () => {
-      db = await backend.open();
-      setStore(db.store);
-    });
-    afterAll(async () => {
-      setStore(undefined);
-      await db?.close();
-    });
     beforeEach(async () => {
+      db = database();
       freezeClock(new Date("2026-11-23T09:00:00Z"));
       client = await makeClient(db.store);
     });

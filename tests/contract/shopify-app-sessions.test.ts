@@ -11,7 +11,7 @@ import "~/lib/platforms.server";
 import { releaseRequestContext } from "~/lib/request-context.server";
 import { sandboxPlatformCalls } from "~/lib/sandbox/shopify.server";
 import { requireAppSession, revokeAppSessions, type AppSession } from "~/lib/sessions.server";
-import { availableBackends, useSuiteDatabase } from "../support/suite-database";
+import { availableBackends, useTestDatabase } from "../support/use-database";
 import { cookiePair, refusal } from "../support/sessions";
 import { bearerRequest, entryRequest, inProcessRequest, uniqueShop } from "../support/shopify";
 
@@ -19,7 +19,7 @@ const MINUTE = 60_000;
 
 for (const backend of availableBackends) {
   describe(`Shopify app sessions on ${backend.name}`, () => {
-    const database = useSuiteDatabase(backend);
+    const database = useTestDatabase(backend);
     let shop: string;
 
     beforeEach(() => {

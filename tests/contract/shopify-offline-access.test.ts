@@ -18,7 +18,7 @@ import {
   ShopifyReauthorizationRequiredError,
   withShopifyAdmin,
 } from "~/lib/shopify/offline-access.server";
-import { availableBackends, useSuiteDatabase } from "../support/suite-database";
+import { availableBackends, useTestDatabase } from "../support/use-database";
 import { refusal } from "../support/sessions";
 import { bearerRequest, entryRequest, inProcessRequest, uniqueShop } from "../support/shopify";
 
@@ -30,7 +30,7 @@ function callsOf(kind: string): number {
 
 for (const backend of availableBackends) {
   describe(`Shopify offline tokens on ${backend.name}`, () => {
-    const database = useSuiteDatabase(backend);
+    const database = useTestDatabase(backend);
     let shop: string;
 
     beforeEach(() => {

@@ -9,7 +9,7 @@ import "~/lib/platforms.server";
 import { sandboxWebhookPayload, signSandboxWebhook, type SandboxWebhookTopic } from "~/lib/sandbox/shopify.server";
 import { requireAppSession } from "~/lib/sessions.server";
 import { handleShopifyWebhook } from "~/lib/shopify.server";
-import { availableBackends, useSuiteDatabase } from "../support/suite-database";
+import { availableBackends, useTestDatabase } from "../support/use-database";
 import { entryRequest, uniqueShop } from "../support/shopify";
 
 
@@ -23,7 +23,7 @@ function webhookRequest(delivery: { headers: Record<string, string>; body: strin
 
 for (const backend of availableBackends) {
   describe(`Shopify webhooks on ${backend.name}`, () => {
-    const database = useSuiteDatabase(backend);
+    const database = useTestDatabase(backend);
     let shop: string;
 
     beforeEach(async () => {

@@ -180,7 +180,7 @@ export function postgresAvailable(): boolean {
   return requireOrSkip(
     "PostgreSQL",
     Boolean(TEST_DATABASE_URL),
-    "TEST_DATABASE_URL is not set (e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)",
+    "no PostgreSQL: TEST_DATABASE_URL is not set and nothing answers at postgres://postgres@127.0.0.1:5432/test",
   );
 }
 

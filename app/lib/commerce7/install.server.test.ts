@@ -14,7 +14,7 @@ import {
 import { parseEnv, resetEnv } from "~/lib/env.server";
 import { createAppSession } from "~/lib/sessions.server";
 import { APP } from "../../../tests/support/sessions";
-import { availableBackends, useSuiteDatabase } from "../../../tests/support/suite-database";
+import { availableBackends, useTestDatabase } from "../../../tests/support/use-database";
 
 const INSTALLER = { user: "c7-installer", password: "install-password-0123456789" };
 
@@ -52,7 +52,7 @@ function activationBody(extra: Record<string, unknown> = {}) {
 
 for (const backend of availableBackends) {
   describe(`Commerce7 activation on ${backend.name}`, () => {
-    const database = useSuiteDatabase(backend);
+    const database = useTestDatabase(backend);
     const settings = {
       COMMERCE7_INSTALL_USER: INSTALLER.user,
       COMMERCE7_INSTALL_PASSWORD: INSTALLER.password,
