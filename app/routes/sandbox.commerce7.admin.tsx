@@ -30,7 +30,7 @@ export default function Commerce7SandboxAdmin() {
   const { appOrigin } = data;
   useEffect(() => {
     function onMessage(event: MessageEvent) {
-      if (event.origin !== appOrigin) return;
+      if (event.origin !== (appOrigin ?? window.location.origin)) return;
       const message = event.data as { type?: string; height?: number } | null;
       if (message?.type === "commerce7-sandbox:height" && typeof message.height === "number") {
         setHeight(Math.max(240, Math.min(message.height + 16, 4000)));

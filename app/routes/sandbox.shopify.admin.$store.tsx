@@ -40,6 +40,24 @@ const sidebarLink = (active: boolean, indent: boolean): CSSProperties => ({
   background: active ? "#3a3a3a" : "transparent",
 });
 
+/** One sidebar entry: a real link to the app's page, whose click App Bridge performs inside the frame. */
+function SidebarLink(props: { item: NavItem; active: boolean; indent: boolean; open: (href: string) => void; appOrigin: string }) {
+  const { item, active, indent, open, appOrigin } = props;
+  return (
+    <a
+      href={`${appOrigin}${item.href}`}
+      onClick={(event) => {
+        event.preventDefault();
+        open(item.href);
+      }}
+      aria-current={active ? "page" : undefined}
+      style={sidebarLink(active, indent)}
+    >
+      {item.label}
+    </a>
+  );
+}
+
 export default function SandboxShopifyAdmin() {
   const { shop, shopName, iframeSrc, appOrigin, tokenUrl } = useLoaderData<typeof loader>();
   const frame = useRef<HTMLIFrameElement>(null);
@@ -115,33 +133,12 @@ export default function SandboxShopifyAdmin() {
         <nav aria-label="Admin" style={{ width: 220, padding: "8px", color: "#b5b5b5" }}>
           <div style={{ padding: "6px 12px", fontSize: 12, textTransform: "uppercase", letterSpacing: 0.5 }}>Apps</div>
           {home ? (
-            <a
-              href={`${appOrigin}${home.href}`}
-              onClick={(event) => {
-                event.preventDefault();
-                open(home.href);
-              }}
-              aria-current={current === home.href ? "page" : undefined}
-              style={sidebarLink(current === home.href, false)}
-            >
-              {APP_NAME}
-            </a>
+            <SidebarLink item={{ ...home, label: APP_NAME }} active={current === home.href} indent={false} open={open} appOrigin={appOrigin} />
           ) : (
             <span style={sidebarLink(true, false)}>{APP_NAME}</span>
           )}
           {items.map((item) => (
-            <a
-              key={item.href}
-              href={`${appOrigin}${item.href}`}
-              onClick={(event) => {
-                event.preventDefault();
-                open(item.href);
-              }}
-              aria-current={current === item.href ? "page" : undefined}
-              style={sidebarLink(current === item.href, true)}
-            >
-              {item.label}
-            </a>
+            <SidebarLink key={item.href} item={item} active={current === item.href} indent open={open} appOrigin={appOrigin} />
           ))}
         </nav>
         <iframe

@@ -342,16 +342,20 @@ export async function sandboxAdminPage(request: Request) {
   const { tenantId, theme, user } = adminInput(new URL(request.url).searchParams);
   const client = await (await getStore()).findClient("commerce7", tenantId);
   const account = await signAccountToken(tenantId, user);
-  // The app's configured URL, as the Dev Center's: with SANDBOX_ADMIN_URL on
-  // another site, the app runs as the third party it is in the real admin.
-  const appSrc = `${env().APP_URL}/app?${new URLSearchParams({ tenantId, account, adminUITheme: theme })}`;
+  // With the admin on its own site (SANDBOX_ADMIN_URL), the app's configured
+  // URL, as the Dev Center's: the app is the third party it is in the real
+  // admin. Otherwise relative: the frame is same-origin with this page
+  // ('self' in frame-ancestors), whatever host the browser used.
+  const query = new URLSearchParams({ tenantId, account, adminUITheme: theme });
+  const appSrc = env().SANDBOX_ADMIN_URL ? `${env().APP_URL}/app?${query}` : `/app?${query}`;
   return {
     tenantId,
     theme,
     user,
     installed: client?.installState === "installed",
     appSrc,
-    appOrigin: new URL(env().APP_URL).origin,
+    // Whose messages (the frame's height) the admin listens to; null: its own origin.
+    appOrigin: env().SANDBOX_ADMIN_URL ? new URL(env().APP_URL).origin : null,
     installUser: commerce7Settings().installCredentials?.user ?? null,
     failureModes: FAILURE_MODES,
     report: sandboxReport(),
