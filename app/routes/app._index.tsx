@@ -34,7 +34,8 @@ export default function Dashboard() {
     { done: true, label: `Install the app on ${data.clientExternalId}` },
     { done: true, label: "Open it from your admin" },
     { done: data.hasOrganizationName, label: "Name your organization", to: "/app/settings" },
-    { done: data.rememberMe, label: "Keep this device signed in (optional)", to: "/app/sessions" },
+    // Shopify's admin keeps its staff signed in; elsewhere the merchant may choose to.
+    ...(data.platform === "shopify" ? [] : [{ done: data.rememberMe, label: "Keep this device signed in (optional)", to: "/app/sessions" }]),
   ];
   return (
     <Page title="Dashboard">

@@ -51,6 +51,20 @@ describe("each admin's look", () => {
     expect(links[0].attrs).toContain('rel="home"');
     expect(links[0].attrs).toContain('href="/app"');
     expect(html).not.toContain('role="tab"');
+    // Shopify keeps its staff signed in: no "keep me signed in" here.
+    expect(html).not.toContain("Keep this device signed in");
+  });
+
+  it("a Shopify session cannot be turned into a 30-day one (the admin renews it at every visit)", async () => {
+    const { cookie } = await openShopify(uniqueShop("remember"), "remember-sid");
+    const layout = (await (await browserGet(app, "/app/sessions?_data=routes%2Fapp", { cookie, accept: "application/json" })).json()) as { csrfToken: string };
+    const res = await fetch(`${app.url}/app/sessions?_data=routes%2Fapp.sessions`, {
+      method: "POST",
+      headers: { Cookie: cookie, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ intent: "remember_me", csrf: layout.csrfToken }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("set-cookie")).toBeNull();
   });
 
   it("Commerce7 pages keep the app's Polaris tabs and load commerce7.js, with no App Bridge menu", async () => {
