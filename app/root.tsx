@@ -1,4 +1,5 @@
 import polarisStyles from "@shopify/polaris/build/esm/styles.css";
+import appStyles from "~/styles/app.css";
 import { AppProvider } from "@shopify/polaris";
 import enTranslations from "@shopify/polaris/locales/en.json";
 import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
@@ -14,13 +15,17 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { useEffect, type ReactNode } from "react";
+import { PolarisLink } from "~/components/PolarisLink";
 import { reasonText, SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { env } from "~/lib/env.server";
 import { appBridgeFor } from "~/lib/shopify.server";
-import { polarisTheme, themeClassName } from "~/lib/theme";
+import { polarisTheme, themeClassName, type AppTheme } from "~/lib/theme";
 import type { loader as appLoader } from "~/routes/app";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: polarisStyles },
+  { rel: "stylesheet", href: appStyles },
+];
 
 export const meta: MetaFunction = () => [{ title: "Embedded Sessions" }];
 
@@ -28,6 +33,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const e = env();
   return json({
     limits: { ttlHours: e.APP_SESSION_TTL_HOURS, idleMinutes: e.APP_SESSION_IDLE_MINUTES },
+    // Pages without a session (the explanation at /?reason=…) shown in a dark
+    // admin's iframe: reasonPath adds theme=dark. Only a look, never trusted for more.
+    theme: (new URL(request.url).searchParams.get("theme") === "dark" ? "dark" : "light") as AppTheme,
     // Pages the Shopify admin frames load App Bridge (the sandbox's stand-in in development).
     appBridge: await appBridgeFor(request),
   });
@@ -42,9 +50,10 @@ export const headers: HeadersFunction = ({ errorHeaders }) => {
 };
 
 function Document({ children }: { children: ReactNode }) {
-  // The admin's theme, from the app session (routes/app's loader); light elsewhere.
-  const theme = useRouteLoaderData<typeof appLoader>("routes/app")?.theme;
-  const appBridge = useRouteLoaderData<typeof loader>("root")?.appBridge;
+  // The admin's theme, from the app session (routes/app's loader); elsewhere the page's own (light by default).
+  const root = useRouteLoaderData<typeof loader>("root");
+  const theme = useRouteLoaderData<typeof appLoader>("routes/app")?.theme ?? root?.theme;
+  const appBridge = root?.appBridge;
   return (
     <html lang="en" className={themeClassName(theme)} style={{ colorScheme: theme === "dark" ? "dark" : "light" }}>
       <head>
@@ -61,7 +70,7 @@ function Document({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body style={{ backgroundColor: "var(--p-color-bg)", color: "var(--p-color-text)" }}>
-        <AppProvider i18n={enTranslations} theme={polarisTheme(theme)}>
+        <AppProvider i18n={enTranslations} theme={polarisTheme(theme)} linkComponent={PolarisLink}>
           {children}
         </AppProvider>
         <ScrollRestoration />

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useCallback, useState } from "react";
 
 /**
  * A toast for the latest action result: shown when a new result arrives,
@@ -7,5 +7,6 @@ import { useState } from "react";
 export function useActionToast<T extends object>(result: T | undefined, message: (r: T) => string | null) {
   const [dismissed, setDismissed] = useState<T | undefined>(undefined);
   const text = result && result !== dismissed ? message(result) : null;
-  return { text, dismiss: () => setDismissed(result) };
+  const dismiss = useCallback(() => setDismissed(result), [result]);
+  return { text, dismiss };
 }

@@ -1,10 +1,12 @@
 import { useRevalidator } from "@remix-run/react";
-import { useCallback, useEffect } from "react";
+import { useCallback, useEffect, useRef } from "react";
+import { endTabSession } from "~/lib/session-token.client";
 
 /**
  * Keeps every tab of this browser honest about the session (seed 002):
  * - a logout in one tab is broadcast; the others show the logged-out page at
- *   once, without waiting for their next request;
+ *   once, without waiting for their next request (a tab that refused the
+ *   cookie, and so holds its own session token, ends that session first);
  * - a tab that regains focus or becomes visible revalidates, so a session
  *   that ended meanwhile (expired, revoked elsewhere) is shown as ended.
  */
@@ -13,14 +15,24 @@ type SessionMessage = { type: "logged_out"; reasonUrl: string };
 
 export function useSessionSync(): { announceLogout: (reasonUrl: string) => void } {
   const revalidator = useRevalidator();
+  // One channel object per tab, for listening AND announcing: a channel never
+  // hears its own messages, so the tab that logs out is not told it did.
+  const channelRef = useRef<BroadcastChannel | null>(null);
 
   useEffect(() => {
     if (typeof BroadcastChannel === "undefined") return;
     const channel = new BroadcastChannel(CHANNEL);
+    channelRef.current = channel;
     channel.onmessage = (event: MessageEvent<SessionMessage>) => {
-      if (event.data?.type === "logged_out") window.location.assign(event.data.reasonUrl);
+      if (event.data?.type !== "logged_out") return;
+      const { reasonUrl } = event.data;
+      // A tab without cookies holds a session of its own: end it too, then show the page.
+      void endTabSession().finally(() => window.location.assign(reasonUrl));
     };
-    return () => channel.close();
+    return () => {
+      channelRef.current = null;
+      channel.close();
+    };
   }, []);
 
   useEffect(() => {
@@ -40,10 +52,7 @@ export function useSessionSync(): { announceLogout: (reasonUrl: string) => void 
   }, [revalidator]);
 
   const announceLogout = useCallback((reasonUrl: string) => {
-    if (typeof BroadcastChannel === "undefined") return;
-    const channel = new BroadcastChannel(CHANNEL);
-    channel.postMessage({ type: "logged_out", reasonUrl } satisfies SessionMessage);
-    channel.close();
+    channelRef.current?.postMessage({ type: "logged_out", reasonUrl } satisfies SessionMessage);
   }, []);
 
   return { announceLogout };

@@ -40,7 +40,8 @@ export type AuthFailureKind =
   | "hmac" // a signed query string or webhook body whose signature did not match
   | "oauth_state" // an OAuth callback whose state nonce is unknown, reused, expired or for another shop
   | "basic_auth" // Commerce7 activation / webhook Basic auth that did not match
-  | "operator_token"; // CRON_SECRET / METRICS_TOKEN that did not match
+  | "operator_token" // CRON_SECRET / METRICS_TOKEN that did not match
+  | "handoff_code"; // a one-time handoff code that is unknown, already spent or late (session-handoff.server.ts)
 
 export type SessionEventKind =
   | "created"

@@ -31,6 +31,7 @@ import { themeSchema } from "~/lib/db/store.server";
 import { isDataRequest, jsonError } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import { handleSandboxApi } from "~/lib/sandbox/commerce7.server";
+import { issueSessionHandoff } from "~/lib/session-handoff.server";
 import { getAppSession, registerEntryHandler, startAppSession, type AppSession } from "~/lib/sessions.server";
 
 export { handleCommerce7Activation, handleCommerce7Deactivation, methodNotAllowed } from "~/lib/commerce7/install.server";
@@ -221,7 +222,9 @@ async function enterFromCommerce7(request: Request): Promise<AppSession> {
     theme: adminUITheme,
   });
   logger.info({ event: "commerce7.entry", tenantId, sessionId: session.id, userId: user.id }, "Commerce7 entry verified");
-  return session;
+  // Commerce7 has no bearer of its own (Shopify has App Bridge's): where the
+  // browser refuses the cookie, the page gets the token through this code.
+  return { ...session, handoffCode: await issueSessionHandoff(session) };
 }
 
 registerEntryHandler({

@@ -34,17 +34,22 @@ function sameString(a: string, b: string): boolean {
 
 export type CsrfFailure = "cross_origin" | "missing_token" | "bad_token";
 
+/**
+ * Did the request come from the app's own pages? `Sec-Fetch-Site:
+ * same-origin`, or, from browsers that do not send that header, an `Origin`
+ * exactly the app's. A request with neither is not trusted.
+ */
+export function fromOwnOrigin(request: Request): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  if (site !== null) return site === "same-origin";
+  const origin = request.headers.get("origin");
+  return origin !== null && appOrigins(request).has(origin);
+}
+
 /** Why this request fails the CSRF checks, or null when it passes. */
 export function csrfFailure(request: Request, session: AppSession, submitted: FormDataEntryValue | null): CsrfFailure | null {
   if (session.via === "bearer") return null;
-
-  const site = request.headers.get("sec-fetch-site");
-  if (site !== null) {
-    if (site !== "same-origin") return "cross_origin";
-  } else {
-    const origin = request.headers.get("origin");
-    if (!origin || !appOrigins(request).has(origin)) return "cross_origin";
-  }
+  if (!fromOwnOrigin(request)) return "cross_origin";
 
   if (typeof submitted !== "string" || submitted.length === 0) return "missing_token";
   return sameString(submitted, session.csrfToken) ? null : "bad_token";

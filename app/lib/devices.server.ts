@@ -20,3 +20,8 @@ export function describeDevice(userAgent: string | null): DeviceDescription {
   const kind = type === "mobile" ? "mobile" : type === "tablet" ? "tablet" : type ? "other" : "desktop";
   return { browser, os, kind };
 }
+
+/** An address as a merchant reads it: IPv4 clients of a dual-stack server show as plain IPv4. */
+export function displayIp(ip: string | null): string | null {
+  return ip?.startsWith("::ffff:") && ip.includes(".") ? ip.slice("::ffff:".length) : ip;
+}

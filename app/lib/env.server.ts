@@ -135,6 +135,23 @@ const operationsSchema = {
   RATE_LIMIT_CLEANUP_IP: rateLimit("10/1m"),
 };
 
+// --- merchant UI (issue 6): handoff rate limit, sandbox admin site ----------
+
+const merchantUiSchema = {
+  /** POST /auth/session-handoff (the page redeeming its one-time code), per IP. */
+  RATE_LIMIT_HANDOFF_IP: rateLimit("60/1m"),
+  /**
+   * Development and tests: the origin the platform sandboxes' admin pages are
+   * opened on, when it is not APP_URL's. Set it to another site than APP_URL
+   * (e.g. APP_URL=http://127.0.0.1:3000, SANDBOX_ADMIN_URL=http://localhost:3000)
+   * to run the app as a third party in its admin iframe, as the real admins
+   * do. The app's pages then allow it in frame-ancestors. Refused in production.
+   */
+  SANDBOX_ADMIN_URL: optionalUrl,
+};
+
+// --- end merchant UI ---------------------------------------------------------
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
@@ -196,6 +213,7 @@ const schema = z.object({
   ),
 
   ...operationsSchema,
+  ...merchantUiSchema,
 });
 
 type Raw = z.infer<typeof schema>;
@@ -281,6 +299,12 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   }
   // --- end Commerce7 ---
 
+  // --- merchant UI (issue 6) ---
+  if (isProduction && raw.SANDBOX_ADMIN_URL) {
+    problems.push("SANDBOX_ADMIN_URL: the platform sandbox never runs in production; remove this setting");
+  }
+  // --- end merchant UI ---
+
   let sessionSecret = raw.SESSION_SECRET;
   let encryptionKey = raw.TOKEN_ENCRYPTION_KEY;
   let devSecretsFile: string | null = null;
@@ -302,6 +326,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   return {
     ...raw,
     APP_URL: appUrl,
+    SANDBOX_ADMIN_URL: raw.SANDBOX_ADMIN_URL ? new URL(raw.SANDBOX_ADMIN_URL).origin : undefined,
     SESSION_SECRET: sessionSecret as string[],
     TOKEN_ENCRYPTION_KEY: encryptionKey as Buffer[],
     isProduction,

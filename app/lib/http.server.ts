@@ -59,16 +59,27 @@ export interface SessionOrigin {
   platform: "shopify" | "commerce7";
   /** Shop domain or Commerce7 tenant id. */
   externalId: string;
+  /** The admin's theme, so the explanation page shown in its iframe matches it (Commerce7's dark mode). */
+  theme?: "light" | "dark";
 }
 
-/** `/?reason=…` (and the platform, when known, so the page can link back to the right admin). */
+/**
+ * `/?reason=…` (and the platform, when known, so the page can link back to
+ * the right admin; `theme=dark` when the admin is dark).
+ */
 export function reasonPath(reason: SessionEndReason, origin?: SessionOrigin | null): string {
   const params = new URLSearchParams({ reason });
   if (origin) {
     params.set("platform", origin.platform);
     params.set(origin.platform === "shopify" ? "shop" : "tenant", origin.externalId);
+    if (origin.theme === "dark") params.set("theme", "dark");
   }
   return `/?${params}`;
+}
+
+/** Where an ended (or current) session came from, for reasonPath. */
+export function originOf(session: { platform: "shopify" | "commerce7"; clientExternalId: string; theme?: "light" | "dark" }): SessionOrigin {
+  return { platform: session.platform, externalId: session.clientExternalId, theme: session.theme };
 }
 
 /** What to answer when a request has no valid app session. */

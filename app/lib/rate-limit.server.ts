@@ -10,8 +10,8 @@
  * run on PGlite or through supabase-js .rpc(), and would cost a round trip
  * per key. This is one upsert per key inside one function call.
  *
- * Only the endpoints that create or destroy things are limited (entry,
- * install, logout, cleanup): counting is a write, so plain session checks
+ * Only the endpoints that create or destroy things are limited (entry and
+ * its handoff, install, logout, cleanup): counting is a write, so plain session checks
  * are never counted.
  *
  *   await enforceRateLimit(request, "install", { client: shop });  // throws 429 when over
@@ -24,7 +24,7 @@ import { tooManyRequestsResponse } from "~/lib/http.server";
 import { recordRateLimited } from "~/lib/audit.server";
 import { clientIp } from "~/lib/request-context.server";
 
-export type RateLimitBucket = "entry" | "install" | "logout" | "cleanup";
+export type RateLimitBucket = "entry" | "handoff" | "install" | "logout" | "cleanup";
 
 type LimitSettingName = {
   [K in keyof Env]-?: Env[K] extends RateLimitSetting | null ? K : never;
@@ -33,6 +33,8 @@ type LimitSettingName = {
 /** Which settings limit each endpoint, per IP and (where the tenant is known before any work) per tenant. */
 const BUCKET_SETTINGS: Record<RateLimitBucket, { ip: LimitSettingName; client?: LimitSettingName }> = {
   entry: { ip: "RATE_LIMIT_ENTRY_IP", client: "RATE_LIMIT_ENTRY_CLIENT" },
+  // The page redeeming the entry's one-time handoff code (session-handoff.server.ts).
+  handoff: { ip: "RATE_LIMIT_HANDOFF_IP" },
   install: { ip: "RATE_LIMIT_INSTALL_IP", client: "RATE_LIMIT_INSTALL_CLIENT" },
   logout: { ip: "RATE_LIMIT_LOGOUT_IP" },
   cleanup: { ip: "RATE_LIMIT_CLEANUP_IP" },

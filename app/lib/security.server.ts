@@ -1,3 +1,5 @@
+import { env } from "~/lib/env.server";
+
 /**
  * Response headers for pages the admin frames. server.js adds the same
  * defaults to every other response (static files, JSON, redirects).
@@ -20,7 +22,17 @@ export function allowFrameAncestor(origin: string): void {
 }
 
 export function frameAncestorsFor(shop?: string | null): string {
-  const sources = ["'self'", SHOPIFY_ADMIN, shop ? `https://${shop}` : ANY_SHOP, COMMERCE7_ADMIN, ...extraFrameAncestors];
+  // Development and tests: the platform sandbox's admin pages on another site
+  // than the app (SANDBOX_ADMIN_URL; the settings refuse it in production).
+  const sandboxAdmin = env().SANDBOX_ADMIN_URL;
+  const sources = [
+    "'self'",
+    SHOPIFY_ADMIN,
+    shop ? `https://${shop}` : ANY_SHOP,
+    COMMERCE7_ADMIN,
+    ...extraFrameAncestors,
+    ...(sandboxAdmin ? [sandboxAdmin] : []),
+  ];
   return `frame-ancestors ${sources.join(" ")}`;
 }
 

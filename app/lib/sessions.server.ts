@@ -19,7 +19,7 @@ import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import type { AppSessionPatch, AppSessionRecord, Theme } from "~/lib/db/store.server";
 import { env } from "~/lib/env.server";
-import { sessionRequiredResponse, withDatabase, type SessionEndReason } from "~/lib/http.server";
+import { originOf, sessionRequiredResponse, withDatabase, type SessionEndReason } from "~/lib/http.server";
 import { metrics } from "~/lib/metrics.server";
 import { enforceRateLimit } from "~/lib/rate-limit.server";
 import { clientIp, queueSetCookie, requestContext, userAgent } from "~/lib/request-context.server";
@@ -31,6 +31,12 @@ export { cleanupExpiredSessions, type CleanupOptions, type CleanupResult } from 
 export type AppSession = AppSessionRecord & {
   /** How this request proved the session: our cookie, or a Bearer header. */
   via: "cookie" | "bearer" | "entry";
+  /**
+   * Set by an entry whose page must be handed the new session's token (a
+   * platform without a bearer of its own): the one-time code the page
+   * redeems, never the token (session-handoff.server.ts).
+   */
+  handoffCode?: string | null;
 };
 
 export interface SessionUser {
@@ -171,10 +177,7 @@ function bearerOf(request: Request): string | null {
   return match ? match[1] : null;
 }
 
-function readCredential(request: Request): Credential {
-  const bearer = bearerOf(request);
-  if (bearer !== null && isSessionTokenShape(bearer)) return { kind: "bearer", token: bearer };
-
+function readCookie(request: Request): Credential {
   const header = request.headers.get("cookie");
   if (!header) return { kind: "none", cookieSent: false };
   const name = sessionCookieName();
@@ -183,6 +186,23 @@ function readCredential(request: Request): Credential {
   const value = parseCookies(header)[name];
   const token = value ? unsignSessionCookie(value) : null;
   return isSessionTokenShape(token) ? { kind: "cookie", token } : { kind: "none", cookieSent: value !== undefined };
+}
+
+function readCredential(request: Request): Credential {
+  const bearer = bearerOf(request);
+  if (bearer !== null && isSessionTokenShape(bearer)) return { kind: "bearer", token: bearer };
+  return readCookie(request);
+}
+
+/**
+ * The token the request's session cookie carries (signed by us, well formed),
+ * whatever else the request carries; null without one. No lookup. For the
+ * handoff (session-handoff.server.ts), which asks whether the browser kept
+ * the entry's cookie.
+ */
+export function sessionCookieToken(request: Request): string | null {
+  const credential = readCookie(request);
+  return credential.kind === "cookie" ? credential.token : null;
 }
 
 // --- the session API ---------------------------------------------------------
@@ -334,7 +354,7 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
     const cookieSent = lookup.session ? lookup.session.via === "cookie" : lookup.cookieSent;
     if (cookieSent) headers.append("Set-Cookie", clearSessionCookie());
     const ended = lookup.session ?? lookup.ended;
-    const origin = ended ? { platform: ended.platform, externalId: ended.clientExternalId } : null;
+    const origin = ended ? originOf(ended) : null;
     throw sessionRequiredResponse(request, reason, headers, origin);
   });
 }

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link as RemixLink, useLoaderData } from "@remix-run/react";
-import { Badge, BlockStack, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { useLoaderData } from "@remix-run/react";
+import { Badge, BlockStack, Card, InlineStack, Layout, Link, Page, Text } from "@shopify/polaris";
 import { requireAppSession } from "~/lib/sessions.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -11,7 +11,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     client: session.organizationName ?? session.clientExternalId,
     clientExternalId: session.clientExternalId,
     hasOrganizationName: Boolean(session.organizationName),
-    user: session.userName ?? session.userEmail ?? "Unknown user",
+    // Shopify's session token names the staff member by id only.
+    user: session.userName ?? session.userEmail ?? (session.userId ? `staff member ${session.userId}` : "an unknown user"),
     userEmail: session.userEmail,
     rememberMe: session.rememberMe,
     expiresAt: session.expiresAt.toISOString(),
@@ -33,7 +34,8 @@ export default function Dashboard() {
     { done: true, label: `Install the app on ${data.clientExternalId}` },
     { done: true, label: "Open it from your admin" },
     { done: data.hasOrganizationName, label: "Name your organization", to: "/app/settings" },
-    { done: data.rememberMe, label: "Keep this device signed in (optional)", to: "/app/sessions" },
+    // Shopify's admin keeps its staff signed in; elsewhere the merchant may choose to.
+    ...(data.platform === "shopify" ? [] : [{ done: data.rememberMe, label: "Keep this device signed in (optional)", to: "/app/sessions" }]),
   ];
   return (
     <Page title="Dashboard">
@@ -69,9 +71,9 @@ export default function Dashboard() {
               </Text>
               <BlockStack as="ul" gap="200">
                 {steps.map((step) => (
-                  <InlineStack as="li" key={step.label} gap="200" blockAlign="center">
+                  <InlineStack as="li" key={step.label} gap="200" blockAlign="center" wrap={false}>
                     <Badge tone={step.done ? "success" : "attention"}>{step.done ? "Done" : "To do"}</Badge>
-                    {step.to && !step.done ? <RemixLink to={step.to}>{step.label}</RemixLink> : <Text as="span">{step.label}</Text>}
+                    {step.to && !step.done ? <Link url={step.to}>{step.label}</Link> : <Text as="span">{step.label}</Text>}
                   </InlineStack>
                 ))}
               </BlockStack>

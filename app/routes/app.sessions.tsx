@@ -11,13 +11,13 @@ import {
   InlineStack,
   Page,
   Text,
-  Toast,
 } from "@shopify/polaris";
 import { z } from "zod";
+import { AppToast } from "~/components/AppToast";
 import { CsrfInput } from "~/components/CsrfInput";
 import { useActionToast } from "~/hooks/useActionToast";
 import { requireActionSession } from "~/lib/csrf.server";
-import { describeDevice } from "~/lib/devices.server";
+import { describeDevice, displayIp } from "~/lib/devices.server";
 import { jsonError } from "~/lib/http.server";
 import {
   isSessionTokenShape,
@@ -31,11 +31,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requireAppSession(request);
   const sessions = await listAppSessions(session.clientId, session.userId);
   return json({
-    current: { id: session.id, rememberMe: session.rememberMe },
+    // In the Shopify admin, Shopify keeps the merchant signed in: every visit
+    // from the admin renews the session, so "keep me signed in" would mean nothing.
+    current: { id: session.id, rememberMe: session.rememberMe, canRemember: session.platform !== "shopify" },
     sessions: sessions.map((s) => ({
       id: s.id,
       device: describeDevice(s.userAgent),
-      ipAddress: s.ipAddress,
+      ipAddress: displayIp(s.ipAddress),
       createdAt: s.createdAt.toISOString(),
       lastActivityAt: s.lastActivityAt.toISOString(),
       rememberMe: s.rememberMe,
@@ -76,6 +78,9 @@ export async function action({ request }: ActionFunctionArgs) {
       return json({ message: `${revoked} other session${revoked === 1 ? "" : "s"} signed out.` });
     }
     case "remember_me": {
+      if (session.platform === "shopify") {
+        throw jsonError(400, "bad_request", "In the Shopify admin, Shopify keeps you signed in: open the app from the admin.");
+      }
       // A longer-lived session gets a new token (no fixation across privilege changes).
       const rotated = await rotateAppSession(session.id, { rememberMe: true });
       if (!rotated) throw jsonError(409, "conflict", "This session has just ended. Open the app again.");
@@ -134,7 +139,7 @@ export default function Sessions() {
   return (
     <Page title="Sessions" subtitle="Where you are signed in to this app">
       <BlockStack gap="400">
-        {!current.rememberMe ? (
+        {current.canRemember && !current.rememberMe ? (
           <Banner title="Keep me signed in on this device" tone="info">
             <BlockStack gap="200">
               <p>Stay signed in here for 30 days instead of until you close the browser.</p>
@@ -176,7 +181,7 @@ export default function Sessions() {
           </InlineStack>
         ) : null}
       </BlockStack>
-      {toast.text ? <Toast content={toast.text} onDismiss={toast.dismiss} /> : null}
+      {toast.text ? <AppToast content={toast.text} onDismiss={toast.dismiss} /> : null}
     </Page>
   );
 }

@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { BlockStack, Button, Card, FormLayout, Page, TextField, Toast } from "@shopify/polaris";
+import { BlockStack, Button, Card, FormLayout, Page, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
+import { AppToast } from "~/components/AppToast";
 import { CsrfInput } from "~/components/CsrfInput";
 import { useActionToast } from "~/hooks/useActionToast";
 import { saveOrganizationName } from "~/lib/clients.server";
@@ -67,7 +68,7 @@ export default function Settings() {
           </BlockStack>
         </Form>
       </Card>
-      {toast.text ? <Toast content={toast.text} onDismiss={toast.dismiss} /> : null}
+      {toast.text ? <AppToast content={toast.text} onDismiss={toast.dismiss} /> : null}
     </Page>
   );
 }

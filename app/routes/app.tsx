@@ -1,12 +1,13 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Outlet, useLoaderData, useLocation, useNavigate } from "@remix-run/react";
-import { Button, Frame, InlineStack, Tabs } from "@shopify/polaris";
-import { useCallback, useMemo } from "react";
+import { Form, Link, Outlet, useLoaderData, useLocation, useNavigate } from "@remix-run/react";
+import { Box, Button, Frame, InlineStack, Tabs } from "@shopify/polaris";
+import { useCallback, useEffect, useMemo } from "react";
 import { CsrfInput } from "~/components/CsrfInput";
 import { useSessionSync } from "~/hooks/useSessionSync";
 import { commerce7ScriptUrl } from "~/lib/commerce7.server";
-import { reasonPath } from "~/lib/http.server";
+import { originOf, reasonPath } from "~/lib/http.server";
+import { redeemHandoff } from "~/lib/session-token.client";
 import { requireAppSession } from "~/lib/sessions.server";
 
 /**
@@ -21,9 +22,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     platform: session.platform,
     theme: session.theme,
     csrfToken: session.csrfToken,
-    loggedOutUrl: reasonPath("logged_out", { platform: session.platform, externalId: session.clientExternalId }),
+    loggedOutUrl: reasonPath("logged_out", originOf(session)),
     // Pages shown in the Commerce7 admin load commerce7.js (it sizes the iframe).
     platformScript: session.platform === "commerce7" ? commerce7ScriptUrl() : null,
+    // The entry's one-time code for this page's session token, where the
+    // browser refuses the cookie (session-handoff.server.ts). Never the token.
+    handoff: session.via === "entry" ? (session.handoffCode ?? null) : null,
   });
 }
 
@@ -33,9 +37,25 @@ const PAGES = [
   { id: "sessions", content: "Sessions", path: "/app/sessions" },
 ];
 
-export default function AppLayout() {
-  const { loggedOutUrl, platformScript } = useLoaderData<typeof loader>();
-  const { announceLogout } = useSessionSync();
+/**
+ * The Shopify admin draws the app's navigation in its own sidebar from App
+ * Bridge's `<ui-nav-menu>` (first child: the home link, not shown as an
+ * item). Remix links, so a click App Bridge forwards navigates client-side.
+ */
+function ShopifyNavMenu() {
+  return (
+    <ui-nav-menu>
+      <Link to="/app" rel="home">
+        Dashboard
+      </Link>
+      <Link to="/app/settings">Settings</Link>
+      <Link to="/app/sessions">Sessions</Link>
+    </ui-nav-menu>
+  );
+}
+
+/** Elsewhere (the Commerce7 admin), the app's own Polaris tabs. */
+function AppTabs() {
   const location = useLocation();
   const navigate = useNavigate();
   const selected = useMemo(
@@ -43,22 +63,39 @@ export default function AppLayout() {
     [location.pathname],
   );
   const onSelect = useCallback((index: number) => navigate(PAGES[index].path), [navigate]);
+  return <Tabs tabs={PAGES} selected={selected} onSelect={onSelect} />;
+}
+
+export default function AppLayout() {
+  const { platform, loggedOutUrl, platformScript, handoff } = useLoaderData<typeof loader>();
+  const { announceLogout } = useSessionSync();
+  useEffect(() => {
+    if (handoff) void redeemHandoff(handoff);
+  }, [handoff]);
+  const inShopify = platform === "shopify";
 
   return (
-    <Frame>
-      <nav aria-label="App pages">
-        <InlineStack align="space-between" blockAlign="center" wrap={false}>
-          <Tabs tabs={PAGES} selected={selected} onSelect={onSelect} />
-          <Form method="post" action="/logout" onSubmit={() => announceLogout(loggedOutUrl)}>
-            <CsrfInput />
-            <Button submit variant="tertiary">
-              Log out
-            </Button>
-          </Form>
-        </InlineStack>
-      </nav>
-      <Outlet />
-      {platformScript ? <script src={platformScript} async /> : null}
-    </Frame>
+    <div className={platformScript ? "app-fit-content" : undefined}>
+      <Frame>
+        {inShopify ? <ShopifyNavMenu /> : null}
+        <Box paddingInlineEnd={inShopify ? "400" : "200"} paddingBlockStart={inShopify ? "200" : "0"}>
+          <InlineStack align={inShopify ? "end" : "space-between"} blockAlign="center" wrap={false}>
+            {inShopify ? null : (
+              <nav aria-label="App pages">
+                <AppTabs />
+              </nav>
+            )}
+            <Form method="post" action="/logout" onSubmit={() => announceLogout(loggedOutUrl)}>
+              <CsrfInput />
+              <Button submit variant="tertiary">
+                Log out
+              </Button>
+            </Form>
+          </InlineStack>
+        </Box>
+        <Outlet />
+        {platformScript ? <script src={platformScript} async /> : null}
+      </Frame>
+    </div>
   );
 }

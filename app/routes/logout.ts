@@ -1,19 +1,31 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { csrfFailure, csrfRefusal, CSRF_FIELD } from "~/lib/csrf.server";
-import { isDataRequest, reasonPath, withDatabase } from "~/lib/http.server";
+import { isDataRequest, originOf, reasonPath, withDatabase } from "~/lib/http.server";
 import { enforceRateLimit } from "~/lib/rate-limit.server";
-import { destroyAppSession, getAppSession } from "~/lib/sessions.server";
+import { destroyAppSession, requireAppSession, type AppSession } from "~/lib/sessions.server";
+
+/** The session this logout ends, however the request proves it (cookie, our token, App Bridge's); null if none. */
+async function sessionToEnd(request: Request): Promise<AppSession | null> {
+  try {
+    return await requireAppSession(request);
+  } catch (refusal) {
+    // No live session (ended, unknown, none): nothing to end. An outage stays a 503.
+    if (refusal instanceof Response && refusal.status < 500) return null;
+    throw refusal;
+  }
+}
 
 /**
  * POST /logout: destroy the session row, clear the cookie (Max-Age=0), and
  * land on the explanation. Rate limited per IP (429 before anything is
  * done); a cookie-authenticated logout passes the CSRF checks first, so
- * another site cannot sign a merchant out.
+ * another site cannot sign a merchant out. In the Shopify admin without
+ * cookies, App Bridge's session token names the session to end.
  */
 export async function action({ request }: ActionFunctionArgs) {
   await withDatabase(() => enforceRateLimit(request, "logout"));
-  const { session } = await withDatabase(() => getAppSession(request));
+  const session = await sessionToEnd(request);
   if (session) {
     const form = await request.formData().catch(() => new FormData());
     const failure = csrfFailure(request, session, form.get(CSRF_FIELD));
@@ -25,8 +37,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (isDataRequest(request) && request.headers.get("x-remix-data") !== "1") {
     return json({ ok: true, reason: "logged_out" }, { headers });
   }
-  const origin = session ? { platform: session.platform, externalId: session.clientExternalId } : null;
-  return redirect(reasonPath("logged_out", origin), { headers });
+  return redirect(reasonPath("logged_out", session ? originOf(session) : null), { headers });
 }
 
 export function loader() {

@@ -27,9 +27,10 @@ export default function Commerce7SandboxAdmin() {
   const [height, setHeight] = useState(480);
 
   // The stand-in commerce7.js in the framed app reports its height, as the real one does.
+  const { appOrigin } = data;
   useEffect(() => {
     function onMessage(event: MessageEvent) {
-      if (event.origin !== window.location.origin) return;
+      if (event.origin !== (appOrigin ?? window.location.origin)) return;
       const message = event.data as { type?: string; height?: number } | null;
       if (message?.type === "commerce7-sandbox:height" && typeof message.height === "number") {
         setHeight(Math.max(240, Math.min(message.height + 16, 4000)));
@@ -37,7 +38,7 @@ export default function Commerce7SandboxAdmin() {
     }
     window.addEventListener("message", onMessage);
     return () => window.removeEventListener("message", onMessage);
-  }, []);
+  }, [appOrigin]);
 
   return (
     <Page fullWidth title="Commerce7 admin (sandbox)" subtitle="A local stand-in for the Commerce7 admin. Never runs in production.">

@@ -1,6 +1,8 @@
 import { pgliteBackend } from "../support/databases";
+import { describeHandoffContract } from "./handoff-contract";
 import { describeOperationsContract } from "./operations-contract";
 import { describeSessionContract } from "./session-contract";
 
 describeSessionContract(pgliteBackend);
 describeOperationsContract(pgliteBackend);
+describeHandoffContract(pgliteBackend);

@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { postgresAvailable, supabaseBackend } from "../support/databases";
+import { describeHandoffContract } from "./handoff-contract";
 import { describeOperationsContract } from "./operations-contract";
 import { describeSessionContract } from "./session-contract";
 
@@ -7,6 +8,7 @@ import { describeSessionContract } from "./session-contract";
 if (postgresAvailable()) {
   describeSessionContract(supabaseBackend);
   describeOperationsContract(supabaseBackend);
+  describeHandoffContract(supabaseBackend);
 } else {
   describe.skip("session contract on Supabase (needs TEST_DATABASE_URL for the PostgREST stand-in)", () => {});
 }

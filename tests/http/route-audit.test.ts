@@ -23,6 +23,8 @@ const PUBLIC_ROUTES: Record<string, string> = {
   "routes/_index": "the landing page that explains why a merchant is not signed in",
   "routes/healthz": "liveness and database reachability for the load balancer",
   "routes/logout": "logging out without a session has nothing to end (API clients get {ok:true})",
+  "routes/auth.session-handoff":
+    "redeems the entry's one-time handoff code, its own credential (single use, 60 s, hashed; same-origin POST only); 401 without a valid one",
 };
 /** Route id prefixes that are public by design (each authenticates its caller another way or is dev-only). */
 const PUBLIC_PREFIXES: Record<string, string> = {

@@ -71,7 +71,8 @@ export function commerce7Sandbox(app: RunningApp, secrets?: SecretRegistry) {
     const html = await res.text();
     const src = /<iframe[^>]*src="([^"]+)"/.exec(html)?.[1];
     if (!src) throw new Error(`no app frame on the sandbox admin page (status ${res.status})`);
-    const decoded = src.replace(/&amp;/g, "&");
+    // The admin frames APP_URL/app?…: the path and query, for this test server.
+    const decoded = src.replace(/&amp;/g, "&").replace(/^https?:\/\/[^/]+/, "");
     secrets?.add("Commerce7 account token", new URLSearchParams(decoded.split("?")[1]).get("account"));
     return decoded;
   }

@@ -253,6 +253,25 @@ export interface ShopifyTokenSessionInput {
   userAgent?: string | null;
 }
 
+// --- the one-time handoff of a session token to the page (cookie-less mode) ----
+
+export const handoffStatusSchema = z.enum(["redeemed", "unknown", "code_expired", "revoked", "expired", "idle"]);
+export type HandoffStatus = z.infer<typeof handoffStatusSchema>;
+
+const handoffRedemptionSchema = z.object({
+  status: handoffStatusSchema,
+  cookie_matched: z.boolean(),
+  session: appSessionSchema.nullable(),
+});
+
+export interface HandoffRedemption {
+  status: HandoffStatus;
+  /** The request's cookie carried this session's token until now: the browser kept the entry's cookie. */
+  cookieMatched: boolean;
+  /** With "redeemed" (the rotated session) and with a session's end (revoked, expired, idle). */
+  session: AppSessionRecord | null;
+}
+
 // --- platform sessions (Shopify's SessionStorage shape; tokens arrive encrypted) ---
 
 export const platformSessionRowSchema = z
@@ -415,6 +434,33 @@ export class Store {
   async listAppSessions(clientId: string, userId: string | null, now: Date): Promise<AppSessionRecord[]> {
     const rows = await this.db.rows("list_app_sessions", { p_client_id: clientId, p_user_id: userId, p_now: now });
     return rows.map((r) => appSessionSchema.parse(r));
+  }
+
+  /** Give a live session a handoff code (its hex SHA-256); false when the session has ended. */
+  async issueAppSessionHandoff(sessionId: string, codeHash: string, ttlSeconds: number, now: Date): Promise<boolean> {
+    return z.boolean().parse(
+      await this.db.scalar("issue_app_session_handoff", {
+        p_session_id: sessionId,
+        p_code_hash: codeHash,
+        p_ttl_seconds: Math.round(ttlSeconds),
+        p_now: now,
+      }),
+    );
+  }
+
+  /** Spend a handoff code and rotate its session to `newTokenHash`, in one statement. */
+  async redeemAppSessionHandoff(
+    input: { codeHash: string; newTokenHash: string; cookieTokenHash: string | null },
+    now: Date,
+  ): Promise<HandoffRedemption> {
+    const rows = await this.db.rows("redeem_app_session_handoff", {
+      p_code_hash: input.codeHash,
+      p_new_token_hash: input.newTokenHash,
+      p_cookie_token_hash: input.cookieTokenHash,
+      p_now: now,
+    });
+    const r = handoffRedemptionSchema.parse(rows[0]);
+    return { status: r.status, cookieMatched: r.cookie_matched, session: r.session };
   }
 
   /** Removes ONE batch; callers loop (see cleanupExpiredSessions in cleanup.server.ts). */

@@ -342,14 +342,20 @@ export async function sandboxAdminPage(request: Request) {
   const { tenantId, theme, user } = adminInput(new URL(request.url).searchParams);
   const client = await (await getStore()).findClient("commerce7", tenantId);
   const account = await signAccountToken(tenantId, user);
-  // Relative: the frame is same-origin with this page ('self' in frame-ancestors), whatever host the browser used.
-  const appSrc = `/app?${new URLSearchParams({ tenantId, account, adminUITheme: theme })}`;
+  // With the admin on its own site (SANDBOX_ADMIN_URL), the app's configured
+  // URL, as the Dev Center's: the app is the third party it is in the real
+  // admin. Otherwise relative: the frame is same-origin with this page
+  // ('self' in frame-ancestors), whatever host the browser used.
+  const query = new URLSearchParams({ tenantId, account, adminUITheme: theme });
+  const appSrc = env().SANDBOX_ADMIN_URL ? `${env().APP_URL}/app?${query}` : `/app?${query}`;
   return {
     tenantId,
     theme,
     user,
     installed: client?.installState === "installed",
     appSrc,
+    // Whose messages (the frame's height) the admin listens to; null: its own origin.
+    appOrigin: env().SANDBOX_ADMIN_URL ? new URL(env().APP_URL).origin : null,
     installUser: commerce7Settings().installCredentials?.user ?? null,
     failureModes: FAILURE_MODES,
     report: sandboxReport(),
@@ -433,7 +439,8 @@ export const SANDBOX_SCRIPT = `(function () {
     var height = contentHeight();
     if (height === last) return;
     last = height;
-    parent.postMessage({ type: "commerce7-sandbox:height", height: height }, location.origin);
+    // The admin may be on another site than the app; a height is no secret.
+    parent.postMessage({ type: "commerce7-sandbox:height", height: height }, "*");
   }
   new ResizeObserver(post).observe(document.body);
   post();

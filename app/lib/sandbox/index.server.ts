@@ -36,3 +36,14 @@ export function requireSandbox(platform: "shopify" | "commerce7"): void {
 export function assertNotProduction(): void {
   if (env().isProduction) throw new SandboxInProductionError();
 }
+
+/**
+ * A sandbox admin page's URL (the Shopify admin, its OAuth page, the
+ * Commerce7 admin): on SANDBOX_ADMIN_URL when set, so the sandbox plays the
+ * platform from another site than the app, as the real admins do; otherwise
+ * relative, on whatever origin the browser reached the app.
+ */
+export function sandboxAdminUrl(pathAndQuery: string): string {
+  assertNotProduction();
+  return `${env().SANDBOX_ADMIN_URL ?? ""}${pathAndQuery}`;
+}

@@ -12,7 +12,13 @@
  *   - on a page whose URL has `shopify-reload` (the bounce page): get a fresh
  *     token and go there with it as `id_token` (same origin only);
  *   - `window.open(url, "_top")`: ask the admin to navigate the top window
- *     (leaving the iframe, e.g. to start OAuth).
+ *     (leaving the iframe, e.g. to start OAuth);
+ *   - `<ui-nav-menu>`: the element shows nothing in the app; its links (the
+ *     first, rel="home", names the home route) and the app's current path
+ *     are reported to the admin, which draws them in its sidebar; a click
+ *     there comes back as a click on the matching link, so the app's router
+ *     (Remix <Link>) navigates in place, as with the real App Bridge;
+ *   - `shopify.toast.show(message)`: the admin shows the toast.
  * Served by /sandbox/shopify/app-bridge.js (404 outside the sandbox). Plain
  * ES2017 in a string: it runs in the browser as written.
  */
@@ -125,11 +131,77 @@ export const SANDBOX_APP_BRIDGE_SCRIPT = `/* Shopify App Bridge stand-in (sandbo
     });
   }
 
+  // <ui-nav-menu>: a web component that shows nothing in the app (a shadow
+  // root without a slot); the admin draws its links. Nothing is added to the
+  // document itself, which React hydrates.
+  if (window.customElements && !window.customElements.get("ui-nav-menu")) {
+    window.customElements.define(
+      "ui-nav-menu",
+      class extends HTMLElement {
+        constructor() {
+          super();
+          this.attachShadow({ mode: "open" });
+        }
+      },
+    );
+  }
+
+  function menuLinks() {
+    var menu = document.querySelector("ui-nav-menu");
+    return menu ? Array.prototype.slice.call(menu.querySelectorAll("a")) : [];
+  }
+  var lastReport = null;
+  function reportNavigation(force) {
+    if (!embedded) return;
+    var items = menuLinks().map(function (a) {
+      return { href: a.getAttribute("href") || "", label: (a.textContent || "").trim(), home: a.getAttribute("rel") === "home" };
+    });
+    var report = JSON.stringify({ items: items, path: window.location.pathname });
+    if (report === lastReport && force !== true) return;
+    lastReport = report;
+    window.parent.postMessage({ type: "sandbox-app-bridge:navigation", items: items, path: window.location.pathname }, "*");
+  }
+  ["pushState", "replaceState"].forEach(function (name) {
+    var original = history[name];
+    history[name] = function () {
+      var result = original.apply(this, arguments);
+      reportNavigation();
+      return result;
+    };
+  });
+  window.addEventListener("popstate", function () {
+    reportNavigation();
+  });
+  function watchMenu() {
+    reportNavigation();
+    new MutationObserver(function () {
+      reportNavigation();
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  }
+  if (document.body) watchMenu();
+  else document.addEventListener("DOMContentLoaded", watchMenu);
+  window.addEventListener("message", function (event) {
+    var data = event.data || {};
+    if (event.source !== window.parent) return;
+    // The admin (re)started listening: tell it again.
+    if (data.type === "sandbox-app-bridge:nav-request") return reportNavigation(true);
+    if (data.type !== "sandbox-app-bridge:nav-click") return;
+    var link = menuLinks().filter(function (a) { return a.getAttribute("href") === data.href; })[0];
+    if (link) link.click();
+  });
+
   window.shopify = {
     config: { apiKey: apiKey, shop: params.get("shop"), host: params.get("host"), locale: params.get("locale") || "en" },
     environment: { embedded: embedded, mobile: false, pos: false },
     idToken: idToken,
-    toast: { show: function (message) { console.info("[App Bridge toast]", message); } },
+    // The admin shows the toast in its own UI, outside the app's frame.
+    toast: {
+      show: function (message, options) {
+        var toast = { type: "sandbox-app-bridge:toast", message: String(message), isError: Boolean(options && options.isError) };
+        if (embedded) window.parent.postMessage(toast, "*");
+        else console.info("[App Bridge toast]", toast.message);
+      },
+    },
   };
 })();
 `;

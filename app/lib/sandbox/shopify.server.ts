@@ -25,7 +25,7 @@ import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { now } from "~/lib/clock.server";
 import { env } from "~/lib/env.server";
-import { assertNotProduction } from "./index.server";
+import { assertNotProduction, sandboxAdminUrl } from "./index.server";
 
 export const SANDBOX_API_KEY = "sandbox-shopify-api-key";
 /** How long a sandbox session token lives (Shopify: one minute). */
@@ -253,8 +253,9 @@ export async function sandboxAdminEntryUrl(shop: string, options: { userId?: str
 
 /**
  * Shopify URLs a browser is sent to (the authorize page, the app inside the
- * admin) mapped to the sandbox's pages. Relative, so they resolve against
- * whichever origin the browser reached the app on.
+ * admin) mapped to the sandbox's pages: on SANDBOX_ADMIN_URL when set (the
+ * sandbox plays Shopify from another site), else relative, so they resolve
+ * against whichever origin the browser reached the app on.
  */
 export function sandboxBrowserUrl(url: string): string {
   const parsed = new URL(url);
@@ -262,10 +263,10 @@ export function sandboxBrowserUrl(url: string): string {
   if (shopMatch && parsed.pathname === "/admin/oauth/authorize") {
     const params = new URLSearchParams(parsed.search);
     params.set("shop", parsed.hostname);
-    return `/sandbox/shopify/authorize?${params}`;
+    return sandboxAdminUrl(`/sandbox/shopify/authorize?${params}`);
   }
   const adminMatch = /^\/store\/([a-z0-9][a-z0-9-]*)(\/|$)/.exec(parsed.pathname);
-  if (parsed.hostname === "admin.shopify.com" && adminMatch) return `/sandbox/shopify/admin/${adminMatch[1]}`;
+  if (parsed.hostname === "admin.shopify.com" && adminMatch) return sandboxAdminUrl(`/sandbox/shopify/admin/${adminMatch[1]}`);
   return url;
 }
 

@@ -23,7 +23,7 @@ import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import type { AppSessionRecord } from "~/lib/db/store.server";
 import { env } from "~/lib/env.server";
-import { isDataRequest, jsonError, NO_STORE, serviceUnavailableResponse, sessionRequiredResponse } from "~/lib/http.server";
+import { isDataRequest, jsonError, NO_STORE, originOf, serviceUnavailableResponse, sessionRequiredResponse } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import { applyDocumentHeaders } from "~/lib/security.server";
 import {
@@ -146,7 +146,8 @@ async function appSessionForToken(request: Request, claims: SessionTokenClaims, 
     }
     case "revoked":
       logger.info({ event: "session.revoked", sessionId: session?.id, clientId: session?.clientId }, "revoked Shopify session refused");
-      throw sessionRequiredResponse(request, "revoked");
+      // The explanation page links back to this shop's admin.
+      throw sessionRequiredResponse(request, "revoked", {}, session ? originOf(session) : null);
     default:
       // not_installed (uninstalled, or never installed: an entry installs first), user_mismatch
       throw sessionRequiredResponse(request, "unauthenticated");

@@ -1,0 +1,50 @@
+import { useRouteLoaderData } from "@remix-run/react";
+import { Toast } from "@shopify/polaris";
+import { useEffect, useRef } from "react";
+import type { loader as appLoader } from "~/routes/app";
+
+interface AppBridgeToast {
+  show(message: string, options?: { isError?: boolean }): void;
+}
+
+function appBridgeToast(): AppBridgeToast | null {
+  if (typeof window === "undefined") return null;
+  const toast = (window as { shopify?: { toast?: AppBridgeToast } }).shopify?.toast;
+  return typeof toast?.show === "function" ? toast : null;
+}
+
+/**
+ * A short confirmation after an action. In the Shopify admin it is the
+ * admin's own toast (App Bridge's `shopify.toast`), as Shopify asks embedded
+ * apps to do; elsewhere Polaris's Toast.
+ */
+export function AppToast({ content, onDismiss }: { content: string; onDismiss: () => void }) {
+  const platform = useRouteLoaderData<typeof appLoader>("routes/app")?.platform;
+  const inShopify = platform === "shopify" && appBridgeToast() !== null;
+  const shown = useRef(false);
+
+  useEffect(() => {
+    if (!inShopify || shown.current) return;
+    shown.current = true;
+    appBridgeToast()?.show(content);
+    // The admin's toast dismisses itself.
+    onDismiss();
+  }, [inShopify, content, onDismiss]);
+
+  useEffect(() => {
+    if (inShopify) return;
+    // Polaris 13's Toast renders its close button without an accessible name
+    // (axe: button-name, critical). Name it once the Frame has rendered it.
+    const label = () => {
+      for (const button of document.querySelectorAll(".Polaris-Frame-Toast__CloseButton:not([aria-label])")) {
+        button.setAttribute("aria-label", "Dismiss notification");
+      }
+    };
+    label();
+    const observer = new MutationObserver(label);
+    observer.observe(document.body, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [inShopify]);
+
+  return inShopify ? null : <Toast content={content} onDismiss={onDismiss} />;
+}
