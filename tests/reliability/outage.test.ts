@@ -3,7 +3,9 @@
  * then a silent partition) while clients keep coming. Every request gets an
  * answer within 1 s — 503 (page or JSON) while the database is gone — the
  * process stays up, and when the database returns, service resumes by itself
- * with every session intact.
+ * with every session intact. Twice: on PostgreSQL (the proxy sits between
+ * the app and the database) and on Supabase (between supabase-js and the
+ * Data API: its HTTP connections are reset, or hang).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "~/lib/db/migrate.server";
@@ -11,15 +13,55 @@ import { openPostgres } from "~/lib/db/postgres.server";
 import { Store } from "~/lib/db/store.server";
 import type { SqlDatabase } from "~/lib/db/types";
 import { startApp, type RunningApp } from "../support/app-server";
-import { createScratchDatabase, postgresAvailable } from "../support/databases";
+import { createScratchDatabase, postgresAvailable, STANDIN_KEYS } from "../support/databases";
+import { startPostgrestStandin } from "../support/postgrest-standin";
 import { signInDirect } from "../support/shared-postgres-app";
 import { startTcpProxy, type ProxyMode, type TcpProxy } from "../support/tcp-proxy";
 
 const SESSIONS = 40;
-const CLIENTS = 20;
+/**
+ * Concurrent clients per backend. The Supabase stand-in serves its HTTP in
+ * this test's own process, beside the clients, so it gets fewer of them: the
+ * test is about the outage, not about saturating a stand-in.
+ */
+const CLIENTS_BY_BACKEND: Record<string, number> = { PostgreSQL: 20, Supabase: 10 };
 
-describe.runIf(postgresAvailable())("database outage", () => {
+interface Wiring {
+  /** The TCP endpoint the app's database traffic goes to (the proxy forwards there). */
+  upstream: { host: string; port: number };
+  /** The app's settings, given the proxy's port. */
+  env(proxyPort: number): Record<string, string>;
+  close(): Promise<void>;
+}
+
+const BACKENDS: Record<string, (scratchUrl: string) => Promise<Wiring>> = {
+  PostgreSQL: async (scratchUrl) => {
+    const target = new URL(scratchUrl);
+    return {
+      upstream: { host: target.hostname, port: Number(target.port || 5432) },
+      env(proxyPort) {
+        const viaProxy = new URL(scratchUrl);
+        viaProxy.port = String(proxyPort);
+        return { DATABASE_URL: viaProxy.toString() };
+      },
+      close: async () => {},
+    };
+  },
+  Supabase: async (scratchUrl) => {
+    const standin = await startPostgrestStandin({ databaseUrl: scratchUrl, keys: { [STANDIN_KEYS.serviceRole]: "service_role" } });
+    const target = new URL(standin.url);
+    return {
+      upstream: { host: target.hostname, port: Number(target.port) },
+      env: (proxyPort) => ({ SUPABASE_URL: `http://127.0.0.1:${proxyPort}`, SUPABASE_SERVICE_ROLE_KEY: STANDIN_KEYS.serviceRole }),
+      close: () => standin.close(),
+    };
+  },
+};
+
+describe.runIf(postgresAvailable()).each(Object.keys(BACKENDS))("database outage on %s", (backend) => {
   let drop: () => Promise<void>;
+  let wiring: Wiring;
+  const CLIENTS = CLIENTS_BY_BACKEND[backend];
   let direct: SqlDatabase;
   let store: Store;
   let proxy: TcpProxy;
@@ -27,16 +69,14 @@ describe.runIf(postgresAvailable())("database outage", () => {
   const sessions: Array<{ cookie: string; id: string }> = [];
 
   beforeAll(async () => {
-    const scratch = await createScratchDatabase();
+    const scratch = await createScratchDatabase(undefined, { supabase: backend === "Supabase" });
     drop = scratch.drop;
     direct = await openPostgres(scratch.url);
     await migrate(direct);
     store = new Store(direct);
-    const target = new URL(scratch.url);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(scratch.url);
-    viaProxy.port = String(proxy.port);
-    app = await startApp({ DATABASE_URL: viaProxy.toString(), DATABASE_TIMEOUT_MS: "600" });
+    wiring = await BACKENDS[backend](scratch.url);
+    proxy = await startTcpProxy(wiring.upstream);
+    app = await startApp({ ...wiring.env(proxy.port), DATABASE_TIMEOUT_MS: "600" });
     const first = await signInDirect(store);
     sessions.push({ cookie: first.cookie, id: first.session.id });
     for (let i = 1; i < SESSIONS; i++) {
@@ -47,6 +87,7 @@ describe.runIf(postgresAvailable())("database outage", () => {
   afterAll(async () => {
     await app?.stop();
     await proxy?.close();
+    await wiring?.close();
     await direct?.close();
     await drop?.();
   });
@@ -84,13 +125,23 @@ describe.runIf(postgresAvailable())("database outage", () => {
     return samples;
   }
 
+  it("the app runs on the backend under test", async () => {
+    const health = await (await fetch(`${app.url}/healthz`)).json();
+    expect(health).toMatchObject({ status: "ok", database: backend === "PostgreSQL" ? "postgres" : "supabase" });
+  });
+
   async function outage(mode: ProxyMode) {
     for (let i = 0; i < 2 * CLIENTS; i++) await hit(i); // warm: connections open, code loaded
     const before = await load(500);
     expect(before.filter((s) => s.status !== 200).map((s) => `${s.status} ${s.body.slice(0, 120)}`)).toEqual([]);
 
     proxy.setMode(mode);
-    const during = await load(2500);
+    let during: Sample[];
+    try {
+      during = await load(2500);
+    } finally {
+      proxy.setMode("forward"); // a failed assertion must not leave the next test without its database
+    }
     expect(during.length).toBeGreaterThan(CLIENTS);
     // Everything answered (no aborted request: fetch would have thrown), with 200 or 503, never a 5xx crash.
     const statuses = new Set(during.map((s) => s.status));
@@ -101,8 +152,7 @@ describe.runIf(postgresAvailable())("database outage", () => {
     expect(during.some((s) => s.status === 503 && s.body.includes("temporarily unavailable"))).toBe(true);
     expect(app.process.exitCode).toBeNull();
 
-    proxy.setMode("forward");
-    // Connections opened into the partition die at their connect timeout; then every request succeeds.
+    // The database is back (since the load above ended). Connections opened into the partition die at their connect timeout; then every request succeeds.
     await expect
       .poll(async () => (await load(300)).every((s) => s.status === 200), { timeout: 15_000, interval: 100 })
       .toBe(true);
