@@ -24,6 +24,8 @@ export interface Target {
   measured: string;
   met: boolean;
   note?: string;
+  /** Why this target can be missed here and what would close it; shown only when it is. */
+  whenMissed?: string;
 }
 
 export interface BenchReport {
@@ -57,6 +59,12 @@ function checkTargets(checks: CheckResult[]): Target[] {
       goal: `≤ ${bound}× a bare select 1 (${fmtMicros(worst.floor.p50.median)} here)`,
       measured: `${x(r)} (${fmtMicros(worst.read.p50.median)}, worst size ${n(worst.size)})`,
       met: r <= bound,
+      whenMissed:
+        backend === "PGlite"
+          ? "PGlite is PostgreSQL compiled to WASM on the app's own thread: the plpgsql function and its jsonb row cost about twice " +
+            "a bare select there, and the JS around it (cookie HMAC, hash, row parse) is ~10 µs. Closing it takes a cheaper function " +
+            "body on PGlite; the absolute cost stays far below one network round trip."
+          : undefined,
     });
   }
   for (const backend of new Set(checks.map((c) => c.backend))) {
@@ -88,6 +96,11 @@ function httpTargets(http: HttpRow[]): Target[] {
       goal: "≤ 20 % of the no-check route's throughput",
       measured: pct(Math.max(0, overhead)),
       met: overhead <= 0.2,
+      whenMissed:
+        "The no-check route does almost nothing, and on two cores the app, PostgreSQL and autocannon share the CPU, so the " +
+        "database's own work for the lookup counts against the app's throughput. A route's own work (the document request " +
+        "renders) dilutes it. A cache in front of the lookup would close it, but would accept a revoked session until the " +
+        "entry expires, which the product refuses; a database on its own host would.",
     });
   }
   return targets;
@@ -107,6 +120,10 @@ function cleanupTargets(c: CleanupResult | null): Target[] {
       goal: "≤ 5 ms",
       measured: fmtMicros(c.liveDuring.p99),
       met: c.liveDuring.p99 <= 5000,
+      whenMissed:
+        "Compare the p99 before cleanup (below): four live loops on two cores already sit near the goal, and the cleanup's " +
+        "database process takes one core while it runs. Smaller batches or a pause between them trade total time (well inside " +
+        "its 10 s) for tail latency; a database on its own host closes it.",
     },
   ];
 }
@@ -199,6 +216,10 @@ export function peerSection(results: PeerResult[]): ExtraSection {
             measured: `${x(ours.p50.median / peer.p50.median)} the peer's time (${fmtMicros(ours.p50.median)} vs ${fmtMicros(peer.p50.median)})`,
             met: ours.p50.median <= peer.p50.median,
             note: "ours also decrypts the token (AES-256-GCM); the peer stores it in clear",
+            whenMissed:
+              ours.p50.min <= peer.p50.max && peer.p50.min <= ours.p50.max
+                ? "the two medians are within each other's spread: a tie, our decryption included"
+                : "our load is one SQL function plus AES-256-GCM; a plain row read in clear would close it, at the cost of storing tokens in clear",
           },
         ]
       : [];
@@ -252,7 +273,7 @@ export function renderReport(report: BenchReport): { markdown: string; svg: stri
     : [];
   const cleanupHeader = ["expired rows", "removed", "time", "batches", "live p50 before", "live p99 before", "live p50 during", "live p99 during"];
 
-  const targetRows = targets.map((t) => [t.met ? "✅ met" : "❌ missed", t.name, t.goal, t.measured, t.note ?? ""]);
+  const targetRows = targets.map((t) => [t.met ? "✅ met" : "❌ missed", t.name, t.goal, t.measured, [t.note, t.met ? undefined : t.whenMissed].filter(Boolean).join(". ")]);
   const m = report.machine;
 
   const markdown = `# Benchmarks
