@@ -146,7 +146,7 @@ describe("security headers on every response", async () => {
       http
         .get(`${app.url}${assets[0]}`, { headers: { "If-None-Match": etag } }, (res) => {
           res.resume();
-          const headers = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
+          const headers = new Headers(Object.entries(res.headers).map(([k, v]): [string, string] => [k, String(v)]));
           resolve(new Response(null, { status: res.statusCode, headers }));
         })
         .on("error", reject);
