@@ -131,7 +131,7 @@ describe.runIf(postgresAvailable())("no token in a URL, a page, a log or a row",
   }
 
   async function cli(...args: string[]) {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", DATABASE_URL: shared.databaseUrl, LOG_LEVEL: "debug" };
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", DATABASE_URL: shared.databaseUrl, LOG_LEVEL: "debug" };
     try {
       const { stdout, stderr } = await run("npm", ["run", "--silent", ...args], { cwd: ROOT, env, timeout: 60_000 });
       cliOutput += stdout + stderr;
