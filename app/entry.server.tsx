@@ -22,6 +22,10 @@ export default async function handleRequest(
   remixContext: EntryContext,
   _loadContext: AppLoadContext,
 ) {
+  // frame-ancestors names the shop only when this request proved it (a
+  // verified session token, or the session it created); never a query
+  // parameter. Read before the request's context is released below.
+  const session = await resolvedAppSession(request);
   for (const cookie of releaseRequestContext(request)) responseHeaders.append("Set-Cookie", cookie);
   // A thrown 429 keeps its Retry-After on the rendered page (see retryAfterOf).
   const retryAfter = retryAfterOf(Object.values(remixContext.staticHandlerContext.errors ?? {}));
@@ -33,9 +37,6 @@ export default async function handleRequest(
     responseHeaders.set("Cache-Control", NO_STORE);
     return new Response(JSON.stringify(apiError.data), { status: apiError.status, headers: responseHeaders });
   }
-  // frame-ancestors names the shop only when this request proved it (a
-  // verified session token, or the session it created); never a query parameter.
-  const session = await resolvedAppSession(request);
   applyDocumentHeaders(responseHeaders, session?.platform === "shopify" ? session.clientExternalId : null);
   const waitForAll = isbot(request.headers.get("user-agent") ?? "");
   return new Promise<Response>((resolve, reject) => {
