@@ -4,7 +4,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { isDataRequest, retryAfterOf } from "~/lib/http.server";
+import { isDataRequest, NO_STORE, retryAfterOf } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import "~/lib/platforms.server";
 import { releaseRequestContext } from "~/lib/request-context.server";
@@ -23,18 +23,21 @@ export default async function handleRequest(
   _loadContext: AppLoadContext,
 ) {
   // frame-ancestors names the shop only when this request proved it (a
-  // verified session token, or the session it created); never a query parameter.
+  // verified session token, or the session it created); never a query
+  // parameter. Read before the request's context is released below.
   const session = await resolvedAppSession(request);
-  applyDocumentHeaders(responseHeaders, session?.platform === "shopify" ? session.clientExternalId : null);
   for (const cookie of releaseRequestContext(request)) responseHeaders.append("Set-Cookie", cookie);
   // A thrown 429 keeps its Retry-After on the rendered page (see retryAfterOf).
   const retryAfter = retryAfterOf(Object.values(remixContext.staticHandlerContext.errors ?? {}));
   if (retryAfter) responseHeaders.set("Retry-After", retryAfter);
   const apiError = jsonErrorFor(request, remixContext);
   if (apiError) {
+    // Not a page: no admin may frame it (server.js adds frame-ancestors 'none').
     responseHeaders.set("Content-Type", "application/json; charset=utf-8");
+    responseHeaders.set("Cache-Control", NO_STORE);
     return new Response(JSON.stringify(apiError.data), { status: apiError.status, headers: responseHeaders });
   }
+  applyDocumentHeaders(responseHeaders, session?.platform === "shopify" ? session.clientExternalId : null);
   const waitForAll = isbot(request.headers.get("user-agent") ?? "");
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;

@@ -228,6 +228,29 @@ describe("the entry: GET /app?tenantId=…&account=…&adminUITheme=…", () => 
     expect((await sandbox.report()).accountUserCalls).toBe(1);
   });
 
+  it("an entry from a browser that holds a session gives a new token and ends the old session, for the same tenant and for another", async () => {
+    const first = await enteredSession();
+    const data = (cookie: string) => fetch(`${app.url}/app?_data=routes%2Fapp._index`, { headers: { Cookie: cookie } });
+
+    // The admin opens the app again in the same browser: a new token; the old cookie is dead.
+    const again = await sandbox.enter({ tenantId: first.tenantId }, { Accept: "text/html", Cookie: first.cookie });
+    expect(again.response.status).toBe(200);
+    const againSetCookie = again.response.headers.get("set-cookie") ?? "";
+    expect(sessionTokenOf(againSetCookie)).not.toBe(first.token);
+    expect((await data(first.cookie)).status).toBe(401);
+    expect((await data(cookiePair(againSetCookie))).status).toBe(200);
+
+    // The same browser enters another tenant (a privilege change): a new token; the first tenant's session ends.
+    const other = await activatedTenant();
+    const switched = await sandbox.enter({ tenantId: other }, { Accept: "text/html", Cookie: cookiePair(againSetCookie) });
+    expect(switched.response.status).toBe(200);
+    const switchedSetCookie = switched.response.headers.get("set-cookie") ?? "";
+    expect(sessionTokenOf(switchedSetCookie)).not.toBe(sessionTokenOf(againSetCookie));
+    expect((await data(cookiePair(againSetCookie))).status).toBe(401);
+    const layout = await fetch(`${app.url}/app/settings?_data=routes%2Fapp.settings`, { headers: { Cookie: cookiePair(switchedSetCookie) } });
+    expect(await layout.json()).toMatchObject({ organizationName: `${other} Estate` });
+  });
+
   it("an entry link with a malformed tenantId or account is a 400 page, without calling Commerce7", async () => {
     const tenantId = await activatedTenant();
     const src = await sandbox.frameSrc({ tenantId });

@@ -5,18 +5,9 @@
  * that has a loader or an action, requests each without a session, and fails
  * on any 2xx answer — except an explicit list of public routes.
  */
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type RunningApp } from "../support/app-server";
-
-interface BuiltRoute {
-  id: string;
-  parentId?: string;
-  path?: string;
-  index?: boolean;
-  module: { loader?: unknown; action?: unknown; default?: unknown };
-}
+import { routesWithHandlers, urlPath } from "../support/routes";
 
 /** Routes that answer without a session on purpose, and why. */
 const PUBLIC_ROUTES: Record<string, string> = {
@@ -35,24 +26,8 @@ function isPublic(id: string) {
   return id in PUBLIC_ROUTES || Object.keys(PUBLIC_PREFIXES).some((prefix) => id.startsWith(prefix));
 }
 
-async function builtRoutes(): Promise<Record<string, BuiltRoute>> {
-  const build = await import(pathToFileURL(path.resolve("build/index.js")).href);
-  return build.routes as Record<string, BuiltRoute>;
-}
-
-function urlPath(routes: Record<string, BuiltRoute>, route: BuiltRoute): string {
-  const segments: string[] = [];
-  for (let r: BuiltRoute | undefined = route; r; r = r.parentId ? routes[r.parentId] : undefined) {
-    if (r.path) segments.unshift(r.path);
-  }
-  const joined = `/${segments.join("/")}`.replace(/\/+/g, "/");
-  // Any value will do for dynamic segments: no session must mean no data.
-  return joined.replace(/:[^/]+/g, "x").replace(/\*/g, "x");
-}
-
 describe("route audit: no protected route answers 2xx without a session", async () => {
-  const routes = await builtRoutes();
-  const withHandlers = Object.values(routes).filter((r) => r.id !== "root" && (r.module.loader || r.module.action));
+  const { routes, withHandlers } = await routesWithHandlers();
   let app: RunningApp;
 
   beforeAll(async () => {
