@@ -154,9 +154,11 @@ export function describeOperationsContract(backend: Backend) {
         expect(result.appSessions).toBeGreaterThanOrEqual(1);
       });
 
-      it.runIf(backend.name === "PostgreSQL")(
-        "is skipped at once while another connection is inside a cleanup batch (advisory lock)",
-        async () => {
+      // Only PostgreSQL has a second connection to hold the lock from (PGlite
+      // is one connection; Supabase keeps no transaction across calls):
+      // elsewhere the case does not exist, so no test is registered (nor reported skipped).
+      if (backend.name === "PostgreSQL") {
+        it("is skipped at once while another connection is inside a cleanup batch (advisory lock)", async () => {
           const sqlDb = db.store.db;
           if (!isSqlDatabase(sqlDb)) throw new Error("expected a SQL backend");
           advanceClock(12 * HOUR); // past every lease the tests above took
@@ -167,8 +169,8 @@ export function describeOperationsContract(backend: Backend) {
           expect(during.status).toBe("skipped");
           // Not the lease: once the other transaction ends, the same call runs.
           expect((await db.store.cleanupBatchExclusive({ holder: "fresh-holder", leaseSeconds: 300, batchSize: 100, eventRetentionDays: 90 }, now())).status).toBe("ran");
-        },
-      );
+        });
+      }
     });
 
     describe("audit helpers", () => {
