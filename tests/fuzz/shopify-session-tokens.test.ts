@@ -220,7 +220,7 @@ function flaw(shop: string, foreign: string): fc.Arbitrary<Flaw> {
     // who
     fc.constantFrom("sub", "sid").map((name) => ({ flaw: `no ${name}`, remove: [name] })),
     fc
-      .record({ name: fc.constantFrom("sub", "sid"), value: fc.constantFrom<unknown>("", 1001, null, ["1001"], {}) })
+      .record({ name: fc.constantFrom("sub", "sid"), value: fc.constantFrom<unknown>("", 1001, null, ["1001"], {}, "10\u000001", "\ud800", "x".repeat(256)) })
       .map(({ name, value }) => ({ flaw: `${name} ${JSON.stringify(value)}`, claims: { [name]: value } })),
     // the shape
     fc
