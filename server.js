@@ -30,6 +30,25 @@ const DEFAULT_HEADERS = {
   "Content-Security-Policy": "frame-ancestors 'none'",
 };
 
+// A response sent before its request's body was read (a 413 for a body
+// declared too large, a 401 that did not need the body) leaves the rest of
+// the body on its way. Read and discard it, as Node does for a body nobody
+// touched: otherwise the connection is reset under the client, which then
+// sees a network error instead of the answer, or loses its next request on
+// the kept-alive connection. Past DRAIN_LIMIT_BYTES the connection is closed instead.
+const DRAIN_LIMIT_BYTES = 1024 * 1024;
+function drainUnreadBody(req) {
+  if (req.complete || req.destroyed) return;
+  let drained = 0;
+  // The Remix request's body stream stopped reading when the app did; nobody reads it now.
+  req.removeAllListeners("data");
+  req.on("data", (chunk) => {
+    drained += chunk.length;
+    if (drained > DRAIN_LIMIT_BYTES) req.socket?.destroy();
+  });
+  req.resume();
+}
+
 async function importBuild() {
   const stamp = fs.statSync(BUILD_PATH).mtimeMs;
   return import(`${url.pathToFileURL(BUILD_PATH).href}?t=${stamp}`);
@@ -82,6 +101,7 @@ app.use((req, res, next) => {
   // The session records the client's address as Express resolved it; a
   // client-sent header of this name is discarded.
   req.headers["x-client-ip"] = req.ip ?? "";
+  res.once("finish", () => drainUnreadBody(req));
   // One id per request: logs correlate on it, and Remix's parallel loaders
   // share per-request state through it (app/lib/request-context.server.ts).
   req.headers["x-request-id"] = randomUUID();

@@ -129,6 +129,11 @@ for (const backend of availableBackends) {
 
     it("a signed body that is not what Shopify sends for the topic gets 400", async () => {
       expect((await send(delivery("app/uninstalled", { body: { hello: "world" } }))).status).toBe(400);
+      // Scopes are names; one PostgreSQL cannot store (NUL) or that would not survive the comma join is refused, not a 500.
+      for (const current of [["read\u0000products"], ["read_products,write_orders"], [""]]) {
+        expect((await send(delivery("app/scopes_update", { body: { id: 1, previous: [], current } }))).status).toBe(400);
+      }
+      expect((await state()).scope).not.toContain("\u0000");
       const notJson = signSandboxWebhook({ shop, topic: "app/uninstalled", body: "not json" });
       expect((await send(notJson)).status).toBe(400);
       expect(await state()).toMatchObject({ client: { install_state: "installed" } });

@@ -11,7 +11,7 @@ import { requireAppSession, sessionCookieName, type AppSession } from "~/lib/ses
 import { pgliteBackend, type TestDatabase } from "../support/databases";
 import { APP, makeClient } from "../support/sessions";
 import { createAppSession } from "~/lib/sessions.server";
-import { FUZZ_RUNS, regressionExamples } from "./support";
+import { fuzz, FUZZ_TIMEOUT_MS } from "./support";
 
 type Outcome =
   | { kind: "accepted"; session: AppSession }
@@ -44,7 +44,7 @@ function decoded(value: string): string | null {
   }
 }
 
-describe("fuzzing the session door", () => {
+describe("fuzzing the session door", { timeout: FUZZ_TIMEOUT_MS }, () => {
   let db: TestDatabase;
   let token: string;
   let cookieValue: string;
@@ -68,82 +68,78 @@ describe("fuzzing the session door", () => {
   const name = () => sessionCookieName();
 
   it("arbitrary Cookie headers are refused with 302, never a crash", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.string({ maxLength: 200 }),
-          fc.string({ unit: "binary", maxLength: 200 }),
-          fc.string({ maxLength: 300 }).map((v) => `${name()}=${v}`),
-          fc.base64String({ maxLength: 200 }).map((v) => `${name()}=${v}`),
-          fc.tuple(fc.base64String({ maxLength: 80 }), fc.base64String({ maxLength: 60 })).map(([a, b]) => `${name()}=${a}.${b}`),
-          fc.constantFrom(`${name()}=`, `${name()}=%`, `${name()}=%E0%A4%A`, `${name()}="`, `${name()}=${"A".repeat(9000)}`),
-        ),
-        async (cookie) => {
-          const outcome = await attempt({ Cookie: cookie, Accept: "text/html" });
-          if (outcome.kind !== "unsendable") expect(outcome).toEqual({ kind: "refused", status: 302 });
-        },
+    await fuzz(
+      "cookies",
+      fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc.string({ unit: "binary", maxLength: 200 }),
+        fc.string({ maxLength: 300 }).map((v) => `${name()}=${v}`),
+        fc.base64String({ maxLength: 200 }).map((v) => `${name()}=${v}`),
+        fc.tuple(fc.base64String({ maxLength: 80 }), fc.base64String({ maxLength: 60 })).map(([a, b]) => `${name()}=${a}.${b}`),
+        fc.constantFrom(`${name()}=`, `${name()}=%`, `${name()}=%E0%A4%A`, `${name()}="`, `${name()}=${"A".repeat(9000)}`),
       ),
-      { numRuns: FUZZ_RUNS.cookies, examples: regressionExamples("cookies") },
+      async (cookie) => {
+        const outcome = await attempt({ Cookie: cookie, Accept: "text/html" });
+        if (outcome.kind !== "unsendable") expect(outcome).toEqual({ kind: "refused", status: 302 });
+      },
     );
   });
 
   it("a valid cookie with any one character changed is refused (unless it decodes to the same value)", async () => {
     const value = cookieValue;
     const original = decoded(value);
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat({ max: value.length - 1 }),
-        fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_.%"),
-        async (index, replacement) => {
-          fc.pre(value[index] !== replacement);
-          const mutated = value.slice(0, index) + replacement + value.slice(index + 1);
-          const outcome = await attempt({ Cookie: `${name()}=${mutated}`, Accept: "application/json" });
-          if (outcome.kind === "accepted") {
-            // "%2B" and "%2b" are the same character: such a "mutation" is the
-            // very cookie we issued, not a forgery.
-            expect(decoded(mutated)).toBe(original);
-            expect(outcome.session.id).toBe(sessionId);
-          } else {
-            expect(outcome).toEqual({ kind: "refused", status: 401 });
-          }
-        },
-      ),
-      { numRuns: FUZZ_RUNS.mutations },
+    await fuzz(
+      "cookieMutations",
+      fc.record({
+        index: fc.nat({ max: value.length - 1 }),
+        replacement: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_.%"),
+      }),
+      async ({ index, replacement }) => {
+        fc.pre(value[index] !== replacement);
+        const mutated = value.slice(0, index) + replacement + value.slice(index + 1);
+        const outcome = await attempt({ Cookie: `${name()}=${mutated}`, Accept: "application/json" });
+        if (outcome.kind === "accepted") {
+          // "%2B" and "%2b" are the same character: such a "mutation" is the
+          // very cookie we issued, not a forgery.
+          expect(decoded(mutated)).toBe(original);
+          expect(outcome.session.id).toBe(sessionId);
+        } else {
+          expect(outcome).toEqual({ kind: "refused", status: 401 });
+        }
+      },
     );
   });
 
   it("arbitrary Authorization headers are refused with 401, never a crash", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.string({ maxLength: 300 }),
-          fc.string({ maxLength: 300 }).map((v) => `Bearer ${v}`),
-          fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((v) => `Bearer ${v}`),
-          fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((parts) => `Bearer ${parts.join(".")}`),
-          fc.constantFrom("Bearer", "Bearer ", "bearer x", "Basic dXNlcjpwYXNz", `Bearer ${"x".repeat(5000)}`),
-        ),
-        async (authorization) => {
-          fc.pre(authorization.trim() !== `Bearer ${token}`);
-          const outcome = await attempt({ Authorization: authorization });
-          if (outcome.kind !== "unsendable") expect(outcome).toEqual({ kind: "refused", status: 401 });
-        },
+    await fuzz(
+      "authorization",
+      fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc.string({ maxLength: 300 }).map((v) => `Bearer ${v}`),
+        fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((v) => `Bearer ${v}`),
+        fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((parts) => `Bearer ${parts.join(".")}`),
+        fc.constantFrom("Bearer", "Bearer ", "bearer x", "Basic dXNlcjpwYXNz", `Bearer ${"x".repeat(5000)}`),
       ),
-      { numRuns: FUZZ_RUNS.authorization, examples: regressionExamples("authorization") },
+      async (authorization) => {
+        fc.pre(authorization.trim() !== `Bearer ${token}`);
+        const outcome = await attempt({ Authorization: authorization });
+        if (outcome.kind !== "unsendable") expect(outcome).toEqual({ kind: "refused", status: 401 });
+      },
     );
   });
 
   it("the real token with one character changed is refused", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat({ max: token.length - 1 }),
-        fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-        async (index, replacement) => {
-          fc.pre(token[index] !== replacement);
-          const mutated = token.slice(0, index) + replacement + token.slice(index + 1);
-          expect(await attempt({ Authorization: `Bearer ${mutated}` })).toEqual({ kind: "refused", status: 401 });
-        },
-      ),
-      { numRuns: FUZZ_RUNS.mutations },
+    await fuzz(
+      "tokenMutations",
+      fc.record({
+        index: fc.nat({ max: token.length - 1 }),
+        replacement: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      }),
+      async ({ index, replacement }) => {
+        fc.pre(token[index] !== replacement);
+        const mutated = token.slice(0, index) + replacement + token.slice(index + 1);
+        expect(await attempt({ Authorization: `Bearer ${mutated}` })).toEqual({ kind: "refused", status: 401 });
+      },
     );
   });
 

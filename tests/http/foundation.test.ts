@@ -2,6 +2,7 @@
  * The built app over real HTTP: health, the refusal shapes of DESIGN.md,
  * cookie attributes from real Set-Cookie headers, and start-up settings.
  */
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "~/lib/db/store.server";
 import { createSessionCookie, generateSessionToken } from "~/lib/sessions.server";
@@ -86,6 +87,32 @@ describe("the app over HTTP (embedded PGlite)", () => {
   it("GET /logout is not allowed (no GET changes state)", async () => {
     const res = await fetch(`${app.url}/logout`);
     expect(res.status).toBe(405);
+  });
+
+  it("a body refused before it was read gets its answer, and the kept-alive connection serves the next request", async () => {
+    // One socket, kept alive: each request goes over the connection the one before used.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          `${app.url}/webhooks/shopify`,
+          { method: "POST", agent, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body), "X-Shopify-Hmac-Sha256": "x" } },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    try {
+      for (let round = 0; round < 3; round++) {
+        expect(await post(`{"pad":"${"x".repeat(300_000)}"}`)).toBe(413); // answered from Content-Length alone
+        expect(await post("{}")).toBe(401);
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

@@ -144,6 +144,11 @@ for (const backend of availableBackends) {
       ["no user", JSON.stringify({ tenantId: "no-user-winery" }), "user"],
       ["a bad email", JSON.stringify({ ...activationBody(), user: { email: "nope", firstName: "A", lastName: "B" } }), "user.email"],
       ["no first name", JSON.stringify({ ...activationBody(), user: { email: "a@b.example", lastName: "B" } }), "user.firstName"],
+      // PostgreSQL stores no NUL (text, jsonb) and no unpaired surrogate (jsonb): refused by name, not a 500.
+      ["a NUL in a name", JSON.stringify({ ...activationBody(), user: { email: "a@b.example", firstName: "Ol\u0000ive", lastName: "B" } }), "user.firstName"],
+      ["a line break in the organization name", JSON.stringify(activationBody({ "organization-name": "Olive's\nWinery" })), "organization-name"],
+      ["a NUL in a setup variable", JSON.stringify(activationBody({ note: "a\u0000b" })), "note"],
+      ["an unpaired surrogate deep in a setup variable", JSON.stringify(activationBody({ options: [{ label: "\ud800" }] })), "options.0.label"],
     ])("refuses %s with 400 naming the field", async (_, rawBody, field) => {
       const response = await activate(null, { rawBody });
       expect(response.status).toBe(400);

@@ -20,18 +20,43 @@ import { commerce7Settings, tenantIdSchema, type BasicCredentials } from "./conf
 /** Commerce7's bodies are a few hundred bytes; setup variables add a little. */
 export const MAX_INSTALL_BODY_BYTES = 64 * 1024;
 
+// What is stored must be text PostgreSQL can hold: it refuses NUL in text
+// and jsonb, and lone UTF-16 surrogates in jsonb (a 500 before these checks).
+// Names are one line of text, so no control characters at all.
+const NAME = /^[^\p{Cc}\p{Cs}]*$/u;
+const NAME_MESSAGE = "must not contain control characters or unpaired surrogates";
+const unstorable = (text: string) => text.includes("\u0000") || /\p{Cs}/u.test(text);
+
+const name = (min: number) => z.string().trim().min(min).max(255).regex(NAME, NAME_MESSAGE);
+
 const userSchema = z.looseObject({
-  id: z.string().trim().min(1).max(255).optional(),
+  id: name(1).optional(),
   email: z.email().max(320),
-  firstName: z.string().trim().min(1).max(255),
-  lastName: z.string().trim().max(255),
+  firstName: name(1),
+  lastName: name(0),
 });
 
-export const activationSchema = z.looseObject({
-  tenantId: tenantIdSchema,
-  user: userSchema,
-  "organization-name": z.string().trim().max(255).optional(),
-});
+/** Setup variables are any JSON: their keys and strings are refused only where they cannot be stored. */
+function refuseUnstorableText(value: unknown, path: PropertyKey[], ctx: z.core.$RefinementCtx): void {
+  if (typeof value === "string") {
+    if (unstorable(value)) ctx.addIssue({ code: "custom", path, message: "must not contain NUL characters or unpaired surrogates" });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => refuseUnstorableText(item, [...path, index], ctx));
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      if (unstorable(key)) ctx.addIssue({ code: "custom", path: [...path, key], message: "a key must not contain NUL characters or unpaired surrogates" });
+      else refuseUnstorableText(item, [...path, key], ctx);
+    }
+  }
+}
+
+export const activationSchema = z
+  .looseObject({
+    tenantId: tenantIdSchema,
+    user: userSchema,
+    "organization-name": name(0).optional(),
+  })
+  .superRefine((body, ctx) => refuseUnstorableText(body, [], ctx));
 
 export const deactivationSchema = z.looseObject({
   tenantId: tenantIdSchema,

@@ -115,6 +115,15 @@ describe("Shopify session tokens, verified locally", () => {
     });
   });
 
+  it.each([
+    ["sub", "4\u00002"],
+    ["sid", "sid\u0000"],
+    ["sub", "\ud800"],
+    ["sid", "x".repeat(256)],
+  ])("refuses a %s Shopify never sends (%j), even signed: it would be stored", async (claim, value) => {
+    expect(await verifyShopifySessionToken(await sign(claims({ [claim]: value })), SHOP)).toEqual({ ok: false, reason: "malformed" });
+  });
+
   it("refuses garbage, and says why with a code rather than quoting the token", async () => {
     for (const garbage of ["", "not-a-jwt", "a.b.c", "x".repeat(5000)]) {
       const result = await verifyShopifySessionToken(garbage, SHOP);

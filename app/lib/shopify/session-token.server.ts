@@ -22,6 +22,8 @@ import { shopify, shopifyCredentials, ShopifyNotConfiguredError } from "./config
 export const CLOCK_TOLERANCE_SECONDS = 10;
 /** Larger values are not looked at. Shopify's tokens are well under 1 KB. */
 const MAX_TOKEN_LENGTH = 4096;
+/** `sub` (a staff member's id) and `sid`: one line of up to 255 characters. */
+const IDENTIFIER = /^[^\p{Cc}\p{Cs}]{1,255}$/u;
 
 export type SessionTokenFailure =
   | "malformed"
@@ -114,6 +116,9 @@ export async function verifySessionToken(token: string, options: VerifyOptions):
   if (typeof sub !== "string" || !sub || typeof sid !== "string" || !sid || typeof exp !== "number") {
     return { ok: false, reason: "missing_claims" };
   }
+  // Stored with the app session: identifiers as Shopify sends them, which
+  // PostgreSQL can store (no NUL, no unpaired surrogate: a 500 otherwise).
+  if (!IDENTIFIER.test(sub) || !IDENTIFIER.test(sid)) return { ok: false, reason: "malformed" };
   // `dest` is the shop; `iss` is its admin (https://{shop}/admin). Both must
   // name the same shop, and it must be the one the request is about.
   const destHost = hostOf(payload.dest);

@@ -22,13 +22,15 @@ import { shopify, shopifyConfigured } from "./config.server";
 const MAX_BODY_BYTES = 256 * 1024;
 
 const domain = z.string().min(1).max(255);
+/** An access scope as Shopify names them (read_products): stored comma-joined, so no commas; no controls or whitespace. */
+const scope = z.string().regex(/^[^\p{Cc}\p{Cs}\s,]+$/u);
 const customer = z.looseObject({ id: z.number().nullable().optional() });
 
 /** Each topic's body, with the shop domain it names (if it names one). */
 const bodies = {
   "app/uninstalled": z.looseObject({ id: z.number(), myshopify_domain: domain }).transform((b) => ({ shop: b.myshopify_domain })),
   "app/scopes_update": z
-    .looseObject({ id: z.number(), previous: z.array(z.string()), current: z.array(z.string()) })
+    .looseObject({ id: z.number(), previous: z.array(scope), current: z.array(scope) })
     .transform((b) => ({ shop: null, scope: b.current.join(",") })),
   "customers/data_request": z
     .looseObject({ shop_domain: domain, customer, data_request: z.looseObject({ id: z.number() }) })
