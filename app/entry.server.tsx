@@ -37,7 +37,10 @@ export default async function handleRequest(
     responseHeaders.set("Cache-Control", NO_STORE);
     return new Response(JSON.stringify(apiError.data), { status: apiError.status, headers: responseHeaders });
   }
-  applyDocumentHeaders(responseHeaders, session?.platform === "shopify" ? session.clientExternalId : null);
+  applyDocumentHeaders(
+    responseHeaders,
+    !session ? null : session.platform === "shopify" ? { platform: "shopify", shop: session.clientExternalId } : { platform: "commerce7" },
+  );
   const waitForAll = isbot(request.headers.get("user-agent") ?? "");
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;

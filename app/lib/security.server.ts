@@ -6,9 +6,11 @@ import { env } from "~/lib/env.server";
  */
 
 /**
- * Who may frame a page: the Shopify admin and shop, the Commerce7 admin, and
- * in development the app itself (the platform sandbox frames it). Shopify asks
- * for the specific shop when it is known; see frameAncestorsFor.
+ * Who may frame a page: the admin of the platform the request's session
+ * belongs to (the specific shop for Shopify, as Shopify asks), and in
+ * development the app itself (the platform sandbox frames it). A page with no
+ * proven session (the landing page, a refusal) may be framed by either admin,
+ * since either may have opened it.
  */
 const SHOPIFY_ADMIN = "https://admin.shopify.com";
 const ANY_SHOP = "https://*.myshopify.com";
@@ -21,22 +23,24 @@ export function allowFrameAncestor(origin: string): void {
   if (!extraFrameAncestors.includes(origin)) extraFrameAncestors.push(origin);
 }
 
-export function frameAncestorsFor(shop?: string | null): string {
+/** What the request proved about who frames it: nothing, or its session's platform (and shop). */
+export type FramedBy = { platform: "shopify"; shop: string } | { platform: "commerce7" } | null;
+
+export function frameAncestorsFor(framedBy: FramedBy = null): string {
+  const admins =
+    framedBy?.platform === "shopify"
+      ? [SHOPIFY_ADMIN, `https://${framedBy.shop}`]
+      : framedBy?.platform === "commerce7"
+        ? [COMMERCE7_ADMIN]
+        : [SHOPIFY_ADMIN, ANY_SHOP, COMMERCE7_ADMIN];
   // Development and tests: the platform sandbox's admin pages on another site
   // than the app (SANDBOX_ADMIN_URL; the settings refuse it in production).
   const sandboxAdmin = env().SANDBOX_ADMIN_URL;
-  const sources = [
-    "'self'",
-    SHOPIFY_ADMIN,
-    shop ? `https://${shop}` : ANY_SHOP,
-    COMMERCE7_ADMIN,
-    ...extraFrameAncestors,
-    ...(sandboxAdmin ? [sandboxAdmin] : []),
-  ];
+  const sources = ["'self'", ...admins, ...extraFrameAncestors, ...(sandboxAdmin ? [sandboxAdmin] : [])];
   return `frame-ancestors ${sources.join(" ")}`;
 }
 
-export function applyDocumentHeaders(headers: Headers, shop?: string | null): void {
-  if (!headers.has("Content-Security-Policy")) headers.set("Content-Security-Policy", frameAncestorsFor(shop));
+export function applyDocumentHeaders(headers: Headers, framedBy: FramedBy = null): void {
+  if (!headers.has("Content-Security-Policy")) headers.set("Content-Security-Policy", frameAncestorsFor(framedBy));
   if (!headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
 }

@@ -69,6 +69,7 @@ describe("the app inside the Shopify admin (sandbox)", () => {
     expect(csp).toContain(`https://${shop}`);
     expect(csp).toContain("https://admin.shopify.com");
     expect(csp).not.toContain("*.myshopify.com");
+    expect(csp).not.toContain("commerce7.com"); // a Shopify session's page is no Commerce7 admin's to frame
 
     const landing = await browserGet(app, "/?shop=attacker.myshopify.com");
     expect(landing.headers.get("content-security-policy")).not.toContain("attacker.myshopify.com");
