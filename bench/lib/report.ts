@@ -323,7 +323,7 @@ ${table(httpHeader, httpRows)}
 
 ## Cleanup under live traffic
 
-\`cleanupExpiredSessions\` (batches of 5,000, each its own transaction) on
+\`cleanupExpiredSessions\` (batches of 1,000 rows, the default \`SESSION_CLEANUP_BATCH_SIZE\`, each its own transaction) on
 PostgreSQL, while four concurrent loops keep calling requireAppSession on
 live sessions.
 

@@ -69,7 +69,7 @@ export async function measureCleanup(
   let done = false;
   const during = liveLoop(requests, () => done);
   const t0 = process.hrtime.bigint();
-  const result = await cleanupExpiredSessions({ batchSize: 5000 });
+  const result = await cleanupExpiredSessions();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   done = true;
   const liveDuring = distribution(await during);
