@@ -7,21 +7,14 @@ import { env } from "~/lib/env.server";
 
 /**
  * Who may frame a page: the admin of the platform the request's session
- * belongs to (the specific shop for Shopify, as Shopify asks), and in
- * development the app itself (the platform sandbox frames it). A page with no
+ * belongs to (the specific shop for Shopify, as Shopify asks), and outside
+ * production the app itself (the platform sandbox frames it). A page with no
  * proven session (the landing page, a refusal) may be framed by either admin,
  * since either may have opened it.
  */
 const SHOPIFY_ADMIN = "https://admin.shopify.com";
 const ANY_SHOP = "https://*.myshopify.com";
 const COMMERCE7_ADMIN = "https://*.commerce7.com";
-
-const extraFrameAncestors: string[] = [];
-
-/** The platform sandbox (development only) adds its own origin here. */
-export function allowFrameAncestor(origin: string): void {
-  if (!extraFrameAncestors.includes(origin)) extraFrameAncestors.push(origin);
-}
 
 /** What the request proved about who frames it: nothing, or its session's platform (and shop). */
 export type FramedBy = { platform: "shopify"; shop: string } | { platform: "commerce7" } | null;
@@ -36,7 +29,9 @@ export function frameAncestorsFor(framedBy: FramedBy = null): string {
   // Development and tests: the platform sandbox's admin pages on another site
   // than the app (SANDBOX_ADMIN_URL; the settings refuse it in production).
   const sandboxAdmin = env().SANDBOX_ADMIN_URL;
-  const sources = ["'self'", ...admins, ...extraFrameAncestors, ...(sandboxAdmin ? [sandboxAdmin] : [])];
+  // 'self': the sandbox admin frames the app from its own origin; production has no sandbox.
+  const self = env().isProduction ? [] : ["'self'"];
+  const sources = [...self, ...admins, ...(sandboxAdmin ? [sandboxAdmin] : [])];
   return `frame-ancestors ${sources.join(" ")}`;
 }
 
