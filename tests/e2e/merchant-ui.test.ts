@@ -125,6 +125,20 @@ describe.runIf(runnable)("merchant pages in Chromium", () => {
     }
     await context.close();
   });
+  it("a tab that regains focus shows a session ended elsewhere, without a click (seed 002)", async () => {
+    const { context, signIn } = await signedInContext({ userId: "focus-test" });
+    const page = await context.newPage();
+    await open(page, "/app/settings");
+    // Ended by an operator (or another device) while the merchant looks at another window.
+    expect(await shared.store.revokeAppSessions({ clientId: signIn.client.id, sessionId: signIn.session.id }, new Date())).toBe(1);
+    expect(page.url()).toMatch(/\/app\/settings$/);
+    await page.waitForTimeout(1100); // the hook checks at most once a second
+    await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+    await page.waitForURL(/\/\?reason=revoked/, { timeout: 5000 });
+    await expect.poll(() => page.getByRole("heading", { name: "This session was ended from another device" }).isVisible(), { timeout: 5000 }).toBe(true);
+    await context.close();
+  });
+
   // Last: it moves the app's clock for the rest of this app process.
   it("after the idle timeout the merchant sees why they were signed out", async () => {
     const { context } = await signedInContext();
