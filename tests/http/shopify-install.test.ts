@@ -152,12 +152,13 @@ describe("install from the Shopify App Store (sandbox)", () => {
     expect(html).toContain(`window.open("https://app.test.example/install/shopify?shop=${shop}", "_top")`);
   });
 
-  it("bots are not sent through OAuth", async () => {
-    const res = await fetch(local(app, `/install/shopify?shop=${uniqueShop("bot")}`), {
-      redirect: "manual",
-      headers: { "User-Agent": "Googlebot/2.1 (+http://www.google.com/bot.html)" },
-    });
-    expect(res.status).toBe(410);
+  it("bots are not sent through OAuth, and are told why", async () => {
+    for (const agent of ["Googlebot/2.1 (+http://www.google.com/bot.html)", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36"]) {
+      const res = await fetch(local(app, `/install/shopify?shop=${uniqueShop("bot")}`), { redirect: "manual", headers: { "User-Agent": agent } });
+      expect(res.status, agent).toBe(410);
+      expect(res.headers.get("location")).toBeNull();
+      expect(await res.text()).toContain("cannot be followed by an automated client");
+    }
   });
 });
 

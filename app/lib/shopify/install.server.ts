@@ -61,6 +61,20 @@ function notConfigured(request: Request): Response {
   return problem(request, 404, "not_configured", "Shopify is not configured for this app.");
 }
 
+/**
+ * shopify-api answers a bare 410 to user agents it takes for bots (crawlers,
+ * link previews, and headless browsers that say so): say why, so a developer
+ * driving the sandbox with one is not left with an empty page.
+ */
+function botRefused(request: Request): Response {
+  return problem(
+    request,
+    410,
+    "automated_client",
+    "This install link cannot be followed by an automated client (Shopify's library refuses bot user agents). Open it in a browser.",
+  );
+}
+
 function invalidShop(request: Request): Response {
   return problem(request, 400, "invalid_shop", "The shop parameter must be a Shopify shop domain such as example.myshopify.com.");
 }
@@ -87,7 +101,8 @@ export async function beginInstall(request: Request): Promise<Response> {
   const response = await shopify().auth.begin({ shop, callbackPath: CALLBACK_PATH, isOnline: false, rawRequest: request });
   const location = response.headers.get("Location");
   const state = location ? new URL(location).searchParams.get("state") : null;
-  if (response.status !== 302 || !location || !state) return response; // 410 for bots
+  if (response.status === 410) return botRefused(request);
+  if (response.status !== 302 || !location || !state) return response;
 
   const store = await getStore();
   await store.createOAuthState({ stateHash: hashState(state), platform: "shopify", shop, ttlSeconds: STATE_TTL_SECONDS }, now());
@@ -139,7 +154,7 @@ export async function completeInstall(request: Request): Promise<Response> {
     if (error instanceof CookieNotFound || error instanceof InvalidOAuthError) {
       return refused(request, 400, "invalid_state", shop, "This install was started in another browser, or took too long. Start the install again.");
     }
-    if (error instanceof BotActivityDetected) return new Response(null, { status: 410 });
+    if (error instanceof BotActivityDetected) return botRefused(request);
     const failure = platformFailure(error, "the authorization code");
     if (failure instanceof ShopifyUnavailableError) return serviceUnavailableResponse("Shopify is not answering right now. Start the install again in a moment.");
     return refused(request, 400, "install_failed", shop, "Shopify did not accept this install. Start the install again.");
