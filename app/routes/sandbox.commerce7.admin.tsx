@@ -40,6 +40,23 @@ export default function Commerce7SandboxAdmin() {
     return () => window.removeEventListener("message", onMessage);
   }, [appOrigin]);
 
+  // The counter a developer watches while clicking through the framed app:
+  // re-read every second, since the app's own requests do not reload this page.
+  const [liveCalls, setLiveCalls] = useState<number | null>(null);
+  const accountUserCalls = liveCalls ?? data.report.accountUserCalls;
+  useEffect(() => {
+    const timer = window.setInterval(async () => {
+      if (document.visibilityState !== "visible") return;
+      try {
+        const report = (await (await fetch("/sandbox/commerce7/control", { cache: "no-store" })).json()) as { accountUserCalls?: unknown };
+        if (typeof report.accountUserCalls === "number") setLiveCalls(report.accountUserCalls);
+      } catch {
+        // the dev server restarting: the next tick tries again
+      }
+    }, 1000);
+    return () => window.clearInterval(timer);
+  }, []);
+
   return (
     <Page fullWidth title="Commerce7 admin (sandbox)" subtitle="A local stand-in for the Commerce7 admin. Never runs in production.">
       <BlockStack gap="400">
@@ -95,7 +112,7 @@ export default function Commerce7SandboxAdmin() {
         <Card>
           <BlockStack gap="300">
             <Text as="h2" variant="headingMd">
-              Commerce7 API: GET /account/user calls so far: {data.report.accountUserCalls}
+              Commerce7 API: GET /account/user calls so far: <span data-testid="account-user-calls">{accountUserCalls}</span>
             </Text>
             <Form method="post">
               <input type="hidden" name="intent" value="configure" />

@@ -89,6 +89,8 @@ describe.runIf(chromiumAvailable() && httpsAvailable())("the Commerce7 sandbox a
     await frame.getByText("Browser Round Winery").first().waitFor({ timeout: WAIT });
     await expectDark(frame, "dashboard again");
     expect((await sandbox.report()).accountUserCalls).toBe(1);
+    // What a developer watching the sandbox admin sees: its counter follows, live.
+    await expect.poll(() => page.getByTestId("account-user-calls").textContent(), { timeout: WAIT }).toBe("1");
   });
 
   it("a user Commerce7 refuses sees the friendly page with a support link, in the browser too", async () => {
