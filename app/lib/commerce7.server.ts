@@ -32,7 +32,7 @@ import { isDataRequest, jsonError } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import { handleSandboxApi } from "~/lib/sandbox/commerce7.server";
 import { issueSessionHandoff } from "~/lib/session-handoff.server";
-import { getAppSession, registerEntryHandler, startAppSession, type AppSession } from "~/lib/sessions.server";
+import { registerEntryHandler, startAppSession, type AppSession } from "~/lib/sessions.server";
 
 export { handleCommerce7Activation, handleCommerce7Deactivation, methodNotAllowed } from "~/lib/commerce7/install.server";
 export { Commerce7Error } from "~/lib/commerce7/client.server";
@@ -180,17 +180,6 @@ async function enterFromCommerce7(request: Request): Promise<AppSession> {
   }
   const { tenantId, account, adminUITheme } = parsed.data;
 
-  // The page that was opened with the entry parameters keeps them in its URL,
-  // so Remix's revalidations and fetches after an action carry them again.
-  // Those are not new entries: a data request with a live session for this
-  // tenant is served from it, with no Commerce7 call.
-  if (isDataRequest(request)) {
-    const current = await getAppSession(request);
-    if (current.session?.platform === "commerce7" && current.session.clientExternalId === tenantId) {
-      return current.session;
-    }
-  }
-
   // Verify first, then look the tenant up: a caller without a valid account
   // token learns nothing about which tenants have activated the app.
   let user: AccountUser;
@@ -227,9 +216,23 @@ async function enterFromCommerce7(request: Request): Promise<AppSession> {
   return { ...session, handoffCode: await issueSessionHandoff(session) };
 }
 
+/**
+ * The page that was opened with the entry parameters keeps them in its URL,
+ * so Remix's revalidations and fetches after an action carry them again.
+ * Those are not new entries: a data request with a live session for this
+ * tenant is served from it (no Commerce7 call, no entry rate-limit hit). A
+ * malformed entry is not reused: it gets its 400.
+ */
+function reusesCommerce7Session(request: Request, session: AppSession): boolean {
+  if (!isDataRequest(request) || session.platform !== "commerce7") return false;
+  const parsed = entryQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  return parsed.success && session.clientExternalId === parsed.data.tenantId;
+}
+
 registerEntryHandler({
   name: "commerce7",
   matches: commerce7EntryMatches,
+  reuses: reusesCommerce7Session,
   // For the per-tenant entry rate limit (unverified, as claimed by the URL).
   clientKey: (request) => new URL(request.url).searchParams.get("tenantId"),
   enter: enterFromCommerce7,

@@ -156,6 +156,13 @@ export interface EntryHandler {
    * for the per-tenant entry rate limit. Omitted: only the per-IP limit applies.
    */
   clientKey?(request: Request): string | null;
+  /**
+   * May the request's own live session (already checked against the hijack
+   * policy) serve this entry as it is, with no platform call and no entry
+   * rate-limit hit? E.g. Remix revalidations of a page whose URL still holds
+   * the entry parameters. Omitted: every matching request is a new entry.
+   */
+  reuses?(request: Request, session: AppSession): boolean;
   enter(request: Request): Promise<AppSession>;
 }
 export type BearerResolver = (request: Request, bearer: string) => Promise<AppSession | null>;
@@ -314,11 +321,25 @@ async function resolveAppSession(request: Request): Promise<Outcome> {
   }
 }
 
+/**
+ * The request's session and, if it is valid, whether it passes the hijack
+ * policy (compared with the request in memory; writes only on a change).
+ */
+async function lookUpBoundSession(request: Request): Promise<{ lookup: SessionLookup; bound: AppSession | null }> {
+  const lookup = await getAppSession(request);
+  const bound = lookup.session && (await checkSessionBinding(request, lookup.session)) === "ok" ? lookup.session : null;
+  return { lookup, bound };
+}
+
 async function findOrEnterSession(request: Request): Promise<AppSession> {
   return withDatabase(async () => {
     if (request.method === "GET") {
       for (const handler of entryHandlers.values()) {
         if (handler.matches(request)) {
+          if (handler.reuses) {
+            const { bound } = await lookUpBoundSession(request);
+            if (bound && handler.reuses(request, bound)) return bound;
+          }
           // An entry verifies with the platform and creates a session: limited per IP and tenant.
           await enforceRateLimit(request, "entry", { client: handler.clientKey?.(request) ?? null });
           return handler.enter(request);
@@ -336,9 +357,8 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
       throw sessionRequiredResponse(request, "unauthenticated");
     }
 
-    const lookup = await getAppSession(request);
-    // A valid session: compared with the request in memory; writes only on a change.
-    if (lookup.session && (await checkSessionBinding(request, lookup.session)) === "ok") return lookup.session;
+    const { lookup, bound } = await lookUpBoundSession(request);
+    if (bound) return bound;
 
     const reason: SessionEndReason = lookup.session ? "revoked" : lookup.reason;
     if (!lookup.session) {

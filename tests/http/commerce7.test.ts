@@ -339,6 +339,59 @@ describe("after the entry, zero Commerce7 calls", () => {
   });
 });
 
+describe("revalidations that keep the entry parameters are not entries", () => {
+  // Its own app: two entries per tenant a minute, and the hijack policy at its strictest.
+  let strict: RunningApp;
+  let strictSandbox: ReturnType<typeof commerce7Sandbox>;
+  beforeAll(async () => {
+    strict = await startApp({ ...COMMERCE7_TEST_ENV, RATE_LIMIT_ENTRY_CLIENT: "2/1m", SESSION_BINDING: "strict" });
+    strictSandbox = commerce7Sandbox(strict);
+  });
+  afterAll(async () => {
+    await strict?.stop();
+  });
+  beforeEach(async () => {
+    await strictSandbox.control({ reset: true, virtualTime: true });
+  });
+
+  async function enterStrict(tenantId: string) {
+    const { src, response } = await strictSandbox.enter({ tenantId }, { Accept: "text/html", "User-Agent": "Merchant Browser/1.0" });
+    expect(response.status).toBe(200);
+    return { src, cookie: cookiePair(response.headers.get("set-cookie") ?? "") };
+  }
+
+  it("do not count against the entry rate limit, and call Commerce7 no more", async () => {
+    const tenantId = "revalidating-winery";
+    await strictSandbox.activate(tenantId);
+    const { src, cookie } = await enterStrict(tenantId);
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${strict.url}${src}&_data=routes%2Fapp._index`, { headers: { Cookie: cookie, "User-Agent": "Merchant Browser/1.0" } });
+      expect(res.status, `revalidation ${i + 1}`).toBe(200);
+    }
+    expect((await strictSandbox.report()).accountUserCalls).toBe(1);
+    // The limit is live: a second real entry passes, a third is refused.
+    expect((await strictSandbox.enter({ tenantId })).response.status).toBe(200);
+    expect((await strictSandbox.enter({ tenantId })).response.status).toBe(429);
+  });
+
+  it("still pass the hijack policy: a stolen cookie with a forged account token in the URL gets no data", async () => {
+    const tenantId = "hijacked-winery";
+    await strictSandbox.activate(tenantId);
+    const { src, cookie } = await enterStrict(tenantId);
+    // Another browser replays the cookie and the page URL, with an account token it cannot sign.
+    const url = new URL(src, strict.url);
+    const account = url.searchParams.get("account") as string;
+    url.searchParams.set("account", `${account.slice(0, -2)}${account.endsWith("AA") ? "BB" : "AA"}`);
+    url.searchParams.set("_data", "routes/app._index");
+    const stolen = await fetch(url, { headers: { Cookie: cookie, "User-Agent": "Attacker/1.0" } });
+    expect(stolen.status).toBe(401);
+    // Strict mode ended the session at once; the forged entry was then checked with Commerce7, and failed.
+    expect((await strictSandbox.report()).accountUserCalls).toBe(2);
+    const owner = await fetch(`${strict.url}/app?_data=routes%2Fapp._index`, { headers: { Cookie: cookie, "User-Agent": "Merchant Browser/1.0" } });
+    expect(owner.status).toBe(401);
+  });
+});
+
 describe("deactivation: POST /uninstall/commerce7", () => {
   it("ends the tenant's sessions at once and the next entry says the app is not activated", async () => {
     const { tenantId, cookie } = await enteredSession();

@@ -31,7 +31,6 @@ import {
   createSessionCookie,
   enterAppSession,
   generateSessionToken,
-  getAppSession,
   hashSessionToken,
   requireAppSession,
   sessionLifetimes,
@@ -166,13 +165,8 @@ async function enterFromAdmin(request: Request): Promise<AppSession> {
   if (!shop) throw jsonError(400, "invalid_shop", "The shop parameter is not a valid Shopify shop domain.");
 
   const idToken = url.searchParams.get("id_token");
-  if (!idToken) {
-    // The admin framed a page without a token (or a reload dropped it): a
-    // cookie for this very shop will do; otherwise get a token first.
-    const lookup = await getAppSession(request);
-    if (lookup.session?.platform === "shopify" && lookup.session.clientExternalId === shop) return lookup.session;
-    throw bounceResponse(request);
-  }
+  // No token, and no session of this shop's to reuse (reusesShopifySession): get a token first.
+  if (!idToken) throw bounceResponse(request);
   if (idToken.length > MAX_ID_TOKEN_LENGTH) throw jsonError(400, "invalid_id_token", "The id_token parameter is too long.");
 
   const verified = await verifyShopifySessionToken(idToken, shop);
@@ -201,6 +195,13 @@ export const shopifyEntryHandler = {
   },
   /** The shop the entry claims (unverified), for per-shop rate limits. */
   clientKey: shopParam,
+  /** The admin framed a page without a token (or a reload dropped it): a live session for this very shop will do. */
+  reuses(request: Request, session: AppSession): boolean {
+    const params = new URL(request.url).searchParams;
+    if (params.get("id_token")) return false;
+    const shop = shopify().utils.sanitizeShop(params.get("shop") ?? "");
+    return Boolean(shop) && session.platform === "shopify" && session.clientExternalId === shop;
+  },
   enter: enterFromAdmin,
 };
 
