@@ -20,7 +20,6 @@ import { requireActionSession } from "~/lib/csrf.server";
 import { describeDevice, displayIp } from "~/lib/devices.server";
 import { jsonError } from "~/lib/http.server";
 import {
-  isSessionTokenShape,
   listAppSessions,
   requireAppSession,
   revokeAppSessions,
@@ -87,8 +86,7 @@ export async function action({ request }: ActionFunctionArgs) {
       const headers = new Headers({ "Set-Cookie": rotated.setCookie });
       // A tab that authenticates with our token as Bearer (third-party cookies blocked)
       // picks its new token up from this header (app/lib/session-token.client.ts).
-      const bearer = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-      if (bearer && isSessionTokenShape(bearer)) headers.set("X-App-Session-Token", rotated.token);
+      if (session.via === "bearer") headers.set("X-App-Session-Token", rotated.token);
       return json({ message: "This device will stay signed in for 30 days." }, { headers });
     }
   }

@@ -7,13 +7,13 @@
  * nothing. Unknown top-level keys are the tenant's setup variables: accepted
  * and kept with the installation record (never a secret of ours).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { recordAuthFailure } from "~/lib/audit.server";
 import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import { jsonError, NO_STORE, withDatabase } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
+import { safeEqual } from "~/lib/operator-auth.server";
 import { enforceRateLimit } from "~/lib/rate-limit.server";
 import { commerce7Settings, tenantIdSchema, type BasicCredentials } from "./config.server";
 
@@ -65,18 +65,9 @@ export const deactivationSchema = z.looseObject({
 
 const REALM = 'Basic realm="Commerce7 installation", charset="UTF-8"';
 
-function sha256(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
-}
-
-/** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
-function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(sha256(given), sha256(expected));
-}
-
 /**
  * Does the request carry this Basic auth pair? Parsing Basic auth is a few
- * lines; the comparison is node:crypto's timingSafeEqual. Both halves are
+ * lines; the comparison is node:crypto's timingSafeEqual (safeEqual). Both halves are
  * always compared (no early exit on a wrong user name).
  */
 export function hasBasicCredentials(request: Request, expected: BasicCredentials): boolean {
@@ -86,8 +77,8 @@ export function hasBasicCredentials(request: Request, expected: BasicCredentials
   const colon = decoded.indexOf(":");
   const user = colon >= 0 ? decoded.slice(0, colon) : "";
   const password = colon >= 0 ? decoded.slice(colon + 1) : "";
-  const userOk = sameSecret(user, expected.user);
-  const passwordOk = sameSecret(password, expected.password);
+  const userOk = safeEqual(user, expected.user);
+  const passwordOk = safeEqual(password, expected.password);
   return colon >= 0 && userOk && passwordOk;
 }
 
