@@ -32,7 +32,7 @@ import { isDataRequest, jsonError } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import { handleSandboxApi } from "~/lib/sandbox/commerce7.server";
 import { issueSessionHandoff } from "~/lib/session-handoff.server";
-import { registerEntryHandler, startAppSession, type AppSession } from "~/lib/sessions.server";
+import { admitVerifiedEntry, registerEntryHandler, startAppSession, type AppSession } from "~/lib/sessions.server";
 
 export { handleCommerce7Activation, handleCommerce7Deactivation, methodNotAllowed } from "~/lib/commerce7/install.server";
 export { Commerce7Error } from "~/lib/commerce7/client.server";
@@ -202,6 +202,8 @@ async function enterFromCommerce7(request: Request): Promise<AppSession> {
     logger.info({ event: "commerce7.entry_not_activated", tenantId }, "Commerce7 entry for a tenant without installation");
     throw notActivated(tenantId);
   }
+  // Commerce7 vouched for this user of this tenant: only now does the entry count against the tenant.
+  await admitVerifiedEntry(request, tenantId);
 
   const name = [user.firstName, user.lastName].filter(Boolean).join(" ") || null;
   const { session } = await startAppSession({
@@ -233,8 +235,6 @@ registerEntryHandler({
   name: "commerce7",
   matches: commerce7EntryMatches,
   reuses: reusesCommerce7Session,
-  // For the per-tenant entry rate limit (unverified, as claimed by the URL).
-  clientKey: (request) => new URL(request.url).searchParams.get("tenantId"),
   enter: enterFromCommerce7,
 });
 

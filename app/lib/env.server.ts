@@ -157,6 +157,24 @@ const merchantUiSchema = {
 
 // --- end merchant UI ---------------------------------------------------------
 
+// --- failure throttles (issue 13): looked at BEFORE a credential is trusted ---
+
+const failureThrottleSchema = {
+  /**
+   * Failed entries (refused by the platform or malformed) per IP. An IP over
+   * it is refused before its next entry is verified; failures never count
+   * against the shop or tenant they name (RATE_LIMIT_ENTRY_CLIENT counts only
+   * entries the platform vouched for), so forged entries cannot lock a merchant out.
+   */
+  RATE_LIMIT_ENTRY_FAILURES_IP: rateLimit("30/1m"),
+  /** Wrong Basic auth pairs on /install/commerce7 and /uninstall/commerce7, per IP. */
+  RATE_LIMIT_INSTALL_AUTH_FAILURES_IP: rateLimit("10/10m"),
+  /** Wrong or missing operator secrets (CRON_SECRET, METRICS_TOKEN) on /api/metrics and /api/sessions/cleanup, per IP. */
+  RATE_LIMIT_OPERATOR_FAILURES_IP: rateLimit("10/10m"),
+};
+
+// --- end failure throttles ----------------------------------------------------
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
@@ -219,6 +237,7 @@ const schema = z.object({
 
   ...operationsSchema,
   ...merchantUiSchema,
+  ...failureThrottleSchema,
 });
 
 type Raw = z.infer<typeof schema>;

@@ -8,8 +8,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { recordAuthFailure } from "~/lib/audit.server";
 import { env } from "~/lib/env.server";
+import { DatabaseUnavailableError } from "~/lib/db/errors.server";
 import { jsonError } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
+import { countFailure, refuseRepeatedFailures } from "~/lib/rate-limit.server";
 
 export type OperatorScope = "cleanup" | "metrics";
 
@@ -35,10 +37,26 @@ const HINT: Record<OperatorScope, string> = {
 };
 
 /**
+ * The failure throttle's counters live in the database. The metrics must
+ * still answer while it is down (that is when app_database_up 0 matters), so
+ * there the throttle steps aside; cleanup needs the database anyway.
+ */
+async function unlessDatabaseDown(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error;
+    logger.warn({ event: "operator.throttle_unavailable" }, "database down: operator failures are not throttled until it is back");
+  }
+}
+
+/**
  * Throw 401 JSON unless the request carries a secret for this scope. With no
  * secret configured, every request is refused (and a warning says why).
  */
 export async function requireOperatorToken(request: Request, scope: OperatorScope): Promise<void> {
+  // Wrong secrets are throttled per IP on every operator endpoint, looked at before this one is compared.
+  await unlessDatabaseDown(() => refuseRepeatedFailures(request, "operator"));
   const secrets = secretsFor(scope);
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer (\S{1,1024})$/i.exec(header.trim());
@@ -54,5 +72,6 @@ export async function requireOperatorToken(request: Request, scope: OperatorScop
     );
   }
   await recordAuthFailure(request, "operator_token", { scope, presented: match ? "wrong secret" : "no bearer" });
+  await unlessDatabaseDown(() => countFailure(request, "operator"));
   throw jsonError(401, "unauthorized", HINT[scope], { "WWW-Authenticate": 'Bearer realm="operator"' });
 }

@@ -1,7 +1,7 @@
 /**
  * Rate limits in-process (PGlite): the 429 shape, "nothing done" when over
- * the limit, the entry dispatch limited per IP and per tenant, and the
- * settings. Sharing between instances is proven over HTTP in
+ * the limit, the entry dispatch limited per IP (attempts and failures) and
+ * per tenant (only entries the platform vouched for), and the settings. Sharing between instances is proven over HTTP in
  * tests/http/operations.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -10,7 +10,9 @@ import { freezeClock } from "~/lib/clock.server";
 import type { Client } from "~/lib/db/store.server";
 import { ConfigError, parseEnv, resetEnv } from "~/lib/env.server";
 import { enforceRateLimit } from "~/lib/rate-limit.server";
+import { jsonError } from "~/lib/http.server";
 import {
+  admitVerifiedEntry,
   createAppSession,
   registerEntryHandler,
   requireAppSession,
@@ -23,6 +25,7 @@ import { useTestDatabase } from "../../tests/support/use-database";
 
 const LIMITS = {
   RATE_LIMIT_ENTRY_IP: "3/1m",
+  RATE_LIMIT_ENTRY_FAILURES_IP: "2/1m",
   RATE_LIMIT_ENTRY_CLIENT: "5/1m",
   RATE_LIMIT_LOGOUT_IP: "2/30s",
   RATE_LIMIT_CLEANUP_IP: "off",
@@ -33,18 +36,24 @@ describe("rate limits", () => {
   let db: TestDatabase;
   let client: Client;
   let entries = 0;
+  let created = 0;
 
   beforeAll(() => {
     db = database();
     Object.assign(process.env, LIMITS);
     resetEnv();
-    // A stand-in platform entry: `/app?test-entry=<tenant>` creates a session for that tenant.
+    // A stand-in platform entry: `/app?test-entry=<tenant>` asks the "platform"
+    // (counted in `entries`), which vouches unless the URL says `forged`; then
+    // the tenant is admitted and a session created, as the real handlers do.
     registerEntryHandler({
       name: "test-platform",
       matches: (request) => new URL(request.url).searchParams.has("test-entry"),
-      clientKey: (request) => new URL(request.url).searchParams.get("test-entry"),
       async enter(request): Promise<AppSession> {
+        const params = new URL(request.url).searchParams;
         entries += 1;
+        if (params.has("forged")) throw jsonError(401, "no_access", "The platform did not vouch for this entry.");
+        await admitVerifiedEntry(request, params.get("test-entry") as string);
+        created += 1;
         return (await startAppSession({ request, clientId: client.id })).session;
       },
     });
@@ -58,6 +67,7 @@ describe("rate limits", () => {
     freezeClock(new Date("2026-11-23T09:00:10Z"));
     resetAuditThrottle();
     entries = 0;
+    created = 0;
     client = await makeClient(db.store);
   });
 
@@ -104,10 +114,40 @@ describe("rate limits", () => {
     for (let i = 0; i < 5; i++) await requireAppSession(documentRequest("/app?test-entry=Tenant-B", { headers: from() }));
     const response = await refusal(requireAppSession(documentRequest("/app?test-entry=tenant-b", { headers: from() })));
     expect(response.status).toBe(429);
-    expect(entries).toBe(5);
+    expect(created).toBe(5);
     // Another tenant from a fresh address is not affected.
     await requireAppSession(documentRequest("/app?test-entry=tenant-c", { headers: from() }));
-    expect(entries).toBe(6);
+    expect(created).toBe(6);
+  });
+
+  it("forged entries naming a tenant, from many addresses, never spend its budget: the merchant still gets in", async () => {
+    // Twice the tenant's limit of forged entries, each from a fresh address (under every per-IP limit).
+    for (let i = 0; i < 10; i++) {
+      const response = await refusal(requireAppSession(documentRequest("/app?test-entry=victim&forged=1", { headers: from() })));
+      expect(response.status).toBe(401);
+    }
+    expect(created).toBe(0);
+    await requireAppSession(documentRequest("/app?test-entry=victim", { headers: from() }));
+    expect(created).toBe(1);
+    const rows = await db.sql.query<{ bucket: string }>("select bucket from rate_limit_counters where key = 'victim'");
+    expect(rows.map((r) => r.bucket)).toEqual(["entry_verified:client"]);
+  });
+
+  it("an address whose entries keep failing is refused before the platform is asked again; other addresses are not", async () => {
+    const attacker = from();
+    for (let i = 0; i < 2; i++) {
+      const failed = await refusal(requireAppSession(documentRequest("/app?test-entry=victim&forged=1", { headers: { ...attacker, "X-Request-Id": crypto.randomUUID() } })));
+      expect(failed.status).toBe(401);
+    }
+    const asked = entries;
+    const refused = await refusal(requireAppSession(documentRequest("/app?test-entry=victim&forged=1", { headers: { ...attacker, "X-Request-Id": crypto.randomUUID() } })));
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("Retry-After")).toBe("50");
+    expect(entries).toBe(asked);
+    // Even a good entry from that address waits; the merchant's own address is not affected.
+    expect((await refusal(requireAppSession(documentRequest("/app?test-entry=victim", { headers: { ...attacker, "X-Request-Id": crypto.randomUUID() } })))).status).toBe(429);
+    await requireAppSession(documentRequest("/app?test-entry=victim", { headers: from() }));
+    expect(created).toBe(1);
   });
 
   it("plain session checks are never counted", async () => {

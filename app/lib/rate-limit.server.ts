@@ -12,7 +12,9 @@
  *
  * Only the endpoints that create or destroy things are limited (entry and
  * its handoff, install, logout, cleanup): counting is a write, so plain session checks
- * are never counted.
+ * are never counted. Doors that check a credential (entry, Commerce7 Basic
+ * auth, operator secrets) also throttle their FAILURES per IP, looked at
+ * before the credential is (throttlingFailures, below).
  *
  *   await enforceRateLimit(request, "install", { client: shop });  // throws 429 when over
  */
@@ -24,15 +26,23 @@ import { tooManyRequestsResponse } from "~/lib/http.server";
 import { recordRateLimited } from "~/lib/audit.server";
 import { clientIp } from "~/lib/request-context.server";
 
-export type RateLimitBucket = "entry" | "handoff" | "install" | "logout" | "cleanup";
+export type RateLimitBucket = "entry" | "entry_verified" | "handoff" | "install" | "logout" | "cleanup";
 
 type LimitSettingName = {
   [K in keyof Env]-?: Env[K] extends RateLimitSetting | null ? K : never;
 }[keyof Env];
 
-/** Which settings limit each endpoint, per IP and (where the tenant is known before any work) per tenant. */
-const BUCKET_SETTINGS: Record<RateLimitBucket, { ip: LimitSettingName; client?: LimitSettingName }> = {
-  entry: { ip: "RATE_LIMIT_ENTRY_IP", client: "RATE_LIMIT_ENTRY_CLIENT" },
+/**
+ * Which settings limit each endpoint, per IP and per tenant. A tenant is
+ * keyed only where it is proved before the count: by the platform (an entry
+ * it verified) or by the caller's own credential (install calls).
+ */
+const BUCKET_SETTINGS: Record<RateLimitBucket, { ip?: LimitSettingName; client?: LimitSettingName }> = {
+  // Every entry attempt, before verification: per IP only. Keying the tenant
+  // the URL names here would let forged entries spend the real merchant's budget.
+  entry: { ip: "RATE_LIMIT_ENTRY_IP" },
+  // Entries the platform has vouched for, before the session is made: per tenant.
+  entry_verified: { client: "RATE_LIMIT_ENTRY_CLIENT" },
   // The page redeeming the entry's one-time handoff code (session-handoff.server.ts).
   handoff: { ip: "RATE_LIMIT_HANDOFF_IP" },
   install: { ip: "RATE_LIMIT_INSTALL_IP", client: "RATE_LIMIT_INSTALL_CLIENT" },
@@ -42,8 +52,8 @@ const BUCKET_SETTINGS: Record<RateLimitBucket, { ip: LimitSettingName; client?: 
 
 export interface RateLimitOptions {
   /**
-   * The shop domain or Commerce7 tenantId the request is for, as the request
-   * claims it (not yet verified). Keyed separately from the IP, so one tenant
+   * The shop domain or Commerce7 tenantId the request is for, once proved
+   * (see BUCKET_SETTINGS). Keyed separately from the IP, so one tenant
    * cannot be flooded from many addresses.
    */
   client?: string | null;
@@ -60,7 +70,7 @@ function rulesFor(request: Request, bucket: RateLimitBucket, options: RateLimitO
   const e = env();
   const names = BUCKET_SETTINGS[bucket];
   const rules: RateLimitRule[] = [];
-  const ipLimit = e[names.ip];
+  const ipLimit = names.ip ? e[names.ip] : null;
   if (ipLimit) {
     rules.push({ bucket: `${bucket}:ip`, key: clientIp(request) ?? "unknown", ...ipLimit });
   }
@@ -114,4 +124,69 @@ export async function enforceRateLimit(
     clientKey: exceeded.some((hit) => hit.bucket.endsWith(":client")) ? (options.client ?? null) : null,
   });
   throw tooManyRequestsResponse(decision.retryAfterSeconds);
+}
+
+// --- failure throttles ---------------------------------------------------------
+
+/**
+ * Doors where a caller presents a credential we must check: each counts its
+ * FAILED attempts per IP, and an IP over its limit is refused BEFORE its next
+ * credential is looked at (so guessing is bounded, however the check ends).
+ * Successes are never counted: a merchant or Commerce7 with the right
+ * credential is not slowed by someone else's failures from other addresses.
+ */
+export type FailureDoor = "entry" | "install_auth" | "operator";
+
+const FAILURE_SETTINGS: Record<FailureDoor, LimitSettingName> = {
+  // An entry the platform refused, or that was malformed.
+  entry: "RATE_LIMIT_ENTRY_FAILURES_IP",
+  // A wrong Basic auth pair on /install/commerce7 or /uninstall/commerce7.
+  install_auth: "RATE_LIMIT_INSTALL_AUTH_FAILURES_IP",
+  // A wrong or missing CRON_SECRET / METRICS_TOKEN on /api/metrics or /api/sessions/cleanup.
+  operator: "RATE_LIMIT_OPERATOR_FAILURES_IP",
+};
+
+function failureRules(request: Request, door: FailureDoor): RateLimitRule[] {
+  const limit = env()[FAILURE_SETTINGS[door]];
+  return limit ? [{ bucket: `${door}_failed:ip`, key: clientIp(request) ?? "unknown", ...limit }] : [];
+}
+
+/**
+ * Throw 429 when this request's IP has already failed too often at `door`
+ * in the current window. Counts nothing: call countFailure when the
+ * credential turns out wrong. A database outage throws (fail closed).
+ */
+export async function refuseRepeatedFailures(request: Request, door: FailureDoor): Promise<void> {
+  const rules = failureRules(request, door);
+  if (rules.length === 0) return;
+  const [standing] = await (await getStore()).peekRateLimits(rules, now());
+  if (!standing || standing.allowed) return;
+  await recordRateLimited(request, `${door}_failed`, {
+    limit: `${standing.bucket} ${standing.limit}/${rules[0].windowSeconds}s`,
+    retryAfterSeconds: standing.retryAfterSeconds,
+  });
+  throw tooManyRequestsResponse(standing.retryAfterSeconds);
+}
+
+/** Count one failed attempt at `door` against this request's IP. */
+export async function countFailure(request: Request, door: FailureDoor): Promise<void> {
+  const rules = failureRules(request, door);
+  if (rules.length > 0) await (await getStore()).hitRateLimits(rules, now());
+}
+
+/**
+ * Run a credential check behind its door's failure throttle: refused up
+ * front when the IP has failed too often; a Response the check throws with a
+ * 4xx status (other than 429, the throttles' own) is counted as a failure.
+ */
+export async function throttlingFailures<T>(request: Request, door: FailureDoor, check: () => Promise<T>): Promise<T> {
+  await refuseRepeatedFailures(request, door);
+  try {
+    return await check();
+  } catch (thrown) {
+    if (thrown instanceof Response && thrown.status >= 400 && thrown.status < 500 && thrown.status !== 429) {
+      await countFailure(request, door);
+    }
+    throw thrown;
+  }
 }

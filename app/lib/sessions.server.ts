@@ -21,7 +21,7 @@ import type { AppSessionPatch, AppSessionRecord, Theme } from "~/lib/db/store.se
 import { env } from "~/lib/env.server";
 import { originOf, sessionRequiredResponse, withDatabase, type SessionEndReason } from "~/lib/http.server";
 import { metrics } from "~/lib/metrics.server";
-import { enforceRateLimit } from "~/lib/rate-limit.server";
+import { enforceRateLimit, throttlingFailures } from "~/lib/rate-limit.server";
 import { clientIp, queueSetCookie, requestContext, userAgent } from "~/lib/request-context.server";
 import { checkSessionBinding } from "~/lib/session-binding.server";
 
@@ -141,8 +141,10 @@ type Credential = { kind: "cookie" | "bearer"; token: string } | { kind: "none";
  * app/lib/commerce7.server.ts), so the session module knows no platform:
  *
  * - an EntryHandler recognises a platform's entry (the admin framing
- *   `/app?…` with its signed parameters), verifies it, and starts a session
- *   with startAppSession; it throws a Response when the entry is refused;
+ *   `/app?…` with its signed parameters), verifies it, calls
+ *   admitVerifiedEntry with the shop or tenant the platform vouched for, and
+ *   starts a session with startAppSession; it throws a Response when the
+ *   entry is refused (a 4xx counts against the IP's failed entries);
  * - a BearerResolver turns a platform credential sent as
  *   `Authorization: Bearer …` (a Shopify session token) into the app session
  *   it maps to, or throws a Response.
@@ -151,11 +153,6 @@ export interface EntryHandler {
   name: string;
   /** Does this request carry this platform's entry parameters? (cheap; no I/O) */
   matches(request: Request): boolean;
-  /**
-   * The shop domain or tenantId the entry claims (unverified; cheap, no I/O),
-   * for the per-tenant entry rate limit. Omitted: only the per-IP limit applies.
-   */
-  clientKey?(request: Request): string | null;
   /**
    * May the request's own live session (already checked against the hijack
    * policy) serve this entry as it is, with no platform call and no entry
@@ -340,9 +337,14 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
             const { bound } = await lookUpBoundSession(request);
             if (bound && handler.reuses(request, bound)) return bound;
           }
-          // An entry verifies with the platform and creates a session: limited per IP and tenant.
-          await enforceRateLimit(request, "entry", { client: handler.clientKey?.(request) ?? null });
-          return handler.enter(request);
+          // An entry verifies with the platform and creates a session. Before
+          // verification only the IP is counted (every attempt, and its failures);
+          // the tenant is counted by the handler once the platform vouched
+          // (admitVerifiedEntry), so forged entries cannot spend a merchant's budget.
+          return await throttlingFailures(request, "entry", async () => {
+            await enforceRateLimit(request, "entry");
+            return handler.enter(request);
+          });
         }
       }
     }
@@ -377,6 +379,16 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
     const origin = ended ? originOf(ended) : null;
     throw sessionRequiredResponse(request, reason, headers, origin);
   });
+}
+
+/**
+ * For entry handlers, once the platform has vouched for the shop or tenant
+ * (and before anything is created or any further platform call is made):
+ * count the entry against that tenant's limit (RATE_LIMIT_ENTRY_CLIENT);
+ * throws 429 over it. Entries that fail verification never reach this.
+ */
+export async function admitVerifiedEntry(request: Request, clientKey: string): Promise<void> {
+  await enforceRateLimit(request, "entry_verified", { client: clientKey });
 }
 
 /**
@@ -475,7 +487,45 @@ export async function rotateAppSession(
   return { session, token, setCookie: createSessionCookie(token, options) };
 }
 
-/** Revoke one, all, or all-but-one of a client's (or one user's) sessions. */
+// --- the merchant's own sessions (/app/sessions) -----------------------------
+
+/**
+ * The live sessions `session` may see: its own user's, in its own client; a
+ * session without a user (the Shopify install's) sees only itself. The scope
+ * is decided in SQL from the session id alone, so no caller can widen it.
+ */
+export async function listOwnSessions(session: AppSessionRecord): Promise<AppSessionRecord[]> {
+  return withDatabase(async () => (await getStore()).listOwnAppSessions(session.id, now()));
+}
+
+/**
+ * End one of the own user's other sessions (`{ sessionId }`) or all of them
+ * (`{ allOthers: true }`); never another user's, never another client's, never
+ * `session` itself (that is logout). Resolves to the number ended.
+ */
+export async function revokeOwnSessions(
+  session: AppSessionRecord,
+  target: { sessionId: string } | { allOthers: true },
+): Promise<number> {
+  const targetId = "sessionId" in target ? target.sessionId : null;
+  const count = await withDatabase(async () =>
+    (await getStore()).revokeOwnAppSessions(session.id, targetId, "revoked_by_user", now()),
+  );
+  if (count > 0) logSessionEvent("revoked", {
+    subject: { id: targetId ?? undefined, clientId: session.clientId, userId: session.userId ?? undefined },
+    detail: { reason: "revoked_by_user", exceptSessionId: targetId ? undefined : session.id },
+    count,
+  });
+  return count;
+}
+
+// --- operators: any client, any user ----------------------------------------
+
+/**
+ * Revoke one, all, or all-but-one of a client's (or one user's) sessions.
+ * Operator scope: `userId` null means EVERY user of the client. A merchant's
+ * own session uses revokeOwnSessions.
+ */
 export async function revokeAppSessions(scope: {
   clientId: string;
   userId?: string | null;
@@ -492,7 +542,10 @@ export async function revokeAppSessions(scope: {
   return count;
 }
 
-/** The live sessions of a client (optionally one user's), most recent first. */
+/**
+ * The live sessions of a client (optionally one user's), most recent first.
+ * Operator scope (the CLI): a merchant's own session uses listOwnSessions.
+ */
 export async function listAppSessions(clientId: string, userId: string | null = null): Promise<AppSessionRecord[]> {
   return withDatabase(async () => (await getStore()).listAppSessions(clientId, userId, now()));
 }

@@ -19,16 +19,12 @@ import { useActionToast } from "~/hooks/useActionToast";
 import { requireActionSession } from "~/lib/csrf.server";
 import { describeDevice, displayIp } from "~/lib/devices.server";
 import { jsonError } from "~/lib/http.server";
-import {
-  listAppSessions,
-  requireAppSession,
-  revokeAppSessions,
-  rotateAppSession,
-} from "~/lib/sessions.server";
+import { listOwnSessions, requireAppSession, revokeOwnSessions, rotateAppSession } from "~/lib/sessions.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requireAppSession(request);
-  const sessions = await listAppSessions(session.clientId, session.userId);
+  // Only this user's sessions (a session without a user sees only itself).
+  const sessions = await listOwnSessions(session);
   return json({
     // In the Shopify admin, Shopify keeps the merchant signed in: every visit
     // from the admin renews the session, so "keep me signed in" would mean nothing.
@@ -61,19 +57,11 @@ export async function action({ request }: ActionFunctionArgs) {
       if (parsed.data.sessionId === session.id) {
         throw jsonError(400, "bad_request", "Use Log out to end the session on this device.");
       }
-      const revoked = await revokeAppSessions({
-        clientId: session.clientId,
-        userId: session.userId,
-        sessionId: parsed.data.sessionId,
-      });
+      const revoked = await revokeOwnSessions(session, { sessionId: parsed.data.sessionId });
       return json({ message: revoked ? "Session signed out." : "That session had already ended." });
     }
     case "revoke_others": {
-      const revoked = await revokeAppSessions({
-        clientId: session.clientId,
-        userId: session.userId,
-        exceptSessionId: session.id,
-      });
+      const revoked = await revokeOwnSessions(session, { allOthers: true });
       return json({ message: `${revoked} other session${revoked === 1 ? "" : "s"} signed out.` });
     }
     case "remember_me": {

@@ -14,7 +14,7 @@ import { getStore } from "~/lib/db/index.server";
 import { jsonError, NO_STORE, withDatabase } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import { safeEqual } from "~/lib/operator-auth.server";
-import { enforceRateLimit } from "~/lib/rate-limit.server";
+import { countFailure, enforceRateLimit, refuseRepeatedFailures } from "~/lib/rate-limit.server";
 import { commerce7Settings, tenantIdSchema, type BasicCredentials } from "./config.server";
 
 /** Commerce7's bodies are a few hundred bytes; setup variables add a little. */
@@ -120,8 +120,16 @@ async function parseInstallCall<S extends z.ZodType>(request: Request, schema: S
       response: jsonError(404, "not_configured", "Commerce7 is not configured on this server (COMMERCE7_INSTALL_USER/PASSWORD)."),
     };
   }
+  // Wrong pairs are throttled per IP, looked at before this pair is checked.
+  try {
+    await withDatabase(() => refuseRepeatedFailures(request, "install_auth"));
+  } catch (refusal) {
+    if (refusal instanceof Response) return { ok: false, response: refusal };
+    throw refusal;
+  }
   if (!hasBasicCredentials(request, credentials)) {
     await recordAuthFailure(request, "basic_auth", { reason: "the install Basic auth pair did not match" });
+    await withDatabase(() => countFailure(request, "install_auth")).catch(() => undefined);
     return {
       ok: false,
       response: jsonError(401, "unauthorized", "Basic authentication with the Dev Center's install credentials is required.", {

@@ -436,6 +436,35 @@ export class Store {
     return rows.map((r) => appSessionSchema.parse(r));
   }
 
+  /**
+   * The live sessions the session `sessionId` may see: its own user's in its
+   * own client, or only itself when it has no user; none when it is not live.
+   */
+  async listOwnAppSessions(sessionId: string, now: Date): Promise<AppSessionRecord[]> {
+    const rows = await this.db.rows("list_own_app_sessions", { p_session_id: sessionId, p_now: now });
+    return rows.map((r) => appSessionSchema.parse(r));
+  }
+
+  /**
+   * Revoke one (`targetSessionId`) or all other sessions of the session
+   * `sessionId`'s own user, never anyone else's and never itself.
+   */
+  async revokeOwnAppSessions(
+    sessionId: string,
+    targetSessionId: string | null,
+    reason: string,
+    now: Date,
+  ): Promise<number> {
+    return count.parse(
+      await this.db.scalar("revoke_own_app_sessions", {
+        p_session_id: sessionId,
+        p_target_session_id: targetSessionId,
+        p_reason: reason,
+        p_now: now,
+      }),
+    );
+  }
+
   /** Give a live session a handoff code (its hex SHA-256); false when the session has ended. */
   async issueAppSessionHandoff(sessionId: string, codeHash: string, ttlSeconds: number, now: Date): Promise<boolean> {
     return z.boolean().parse(
@@ -558,6 +587,19 @@ export class Store {
   async hitRateLimits(rules: RateLimitRule[], now: Date): Promise<RateLimitHit[]> {
     if (rules.length === 0) return [];
     const rows = await this.db.rows("hit_rate_limits", {
+      p_buckets: rules.map((r) => r.bucket),
+      p_keys: rules.map((r) => r.key),
+      p_limits: rules.map((r) => r.limit),
+      p_window_seconds: rules.map((r) => r.windowSeconds),
+      p_now: now,
+    });
+    return rows.map((r) => rateLimitHitSchema.parse(r));
+  }
+
+  /** Where each rule stands, without counting a hit (failure throttles look before they trust). */
+  async peekRateLimits(rules: RateLimitRule[], now: Date): Promise<RateLimitHit[]> {
+    if (rules.length === 0) return [];
+    const rows = await this.db.rows("peek_rate_limits", {
       p_buckets: rules.map((r) => r.bucket),
       p_keys: rules.map((r) => r.key),
       p_limits: rules.map((r) => r.limit),

@@ -26,7 +26,9 @@ import { env } from "~/lib/env.server";
 import { isDataRequest, jsonError, NO_STORE, originOf, serviceUnavailableResponse, sessionRequiredResponse } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import { applyDocumentHeaders } from "~/lib/security.server";
+import { countFailure } from "~/lib/rate-limit.server";
 import {
+  admitVerifiedEntry,
   clientIp,
   createSessionCookie,
   enterAppSession,
@@ -172,8 +174,12 @@ async function enterFromAdmin(request: Request): Promise<AppSession> {
   const verified = await verifyShopifySessionToken(idToken, shop);
   if (!verified.ok) {
     sessionTokenRejected(request, verified.reason, "entry");
+    // A bounce is a redirect, not a 4xx: counted against the IP's failed entries here.
+    await countFailure(request, "entry");
     throw bounceResponse(request);
   }
+  // Signed for this shop: only now does the entry count against the shop (before any token exchange).
+  await admitVerifiedEntry(request, verified.claims.shop);
   return answeringShopifyFailures(request, async () => {
     await ensureOfflineSession(shop, idToken);
     return appSessionForToken(request, verified.claims, true);
@@ -193,8 +199,6 @@ export const shopifyEntryHandler = {
     if (!params.has("shop") || !(params.has("id_token") || params.get("embedded") === "1")) return false;
     return shopifyConfigured();
   },
-  /** The shop the entry claims (unverified), for per-shop rate limits. */
-  clientKey: shopParam,
   /** The admin framed a page without a token (or a reload dropped it): a live session for this very shop will do. */
   reuses(request: Request, session: AppSession): boolean {
     const params = new URL(request.url).searchParams;
