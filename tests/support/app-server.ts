@@ -24,6 +24,12 @@ export const TEST_APP_ENV = {
   TOKEN_ENCRYPTION_KEY: "0000000000000000000000000000000000000000000000000000000000000001",
   PGLITE_DIR: "memory://",
   LOG_LEVEL: "info",
+  // Every test request comes from one address (loopback), and many suites fail
+  // credentials on purpose: the per-IP failure throttles are off unless a suite
+  // proves them (tests/http/rate-limit-attacks.test.ts turns them on).
+  RATE_LIMIT_ENTRY_FAILURES_IP: "off",
+  RATE_LIMIT_INSTALL_AUTH_FAILURES_IP: "off",
+  RATE_LIMIT_OPERATOR_FAILURES_IP: "off",
 };
 
 export async function startApp(env: Record<string, string | undefined> = {}): Promise<RunningApp> {
