@@ -5,8 +5,10 @@
  * backend; anything the database itself says comes back as a typed
  * DatabaseError with PostgREST's code, message, details and hint.
  */
+import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { createClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ws from "ws";
@@ -300,6 +302,26 @@ describe.runIf(postgresAvailable())("what the database says comes back typed (st
       }
     });
   });
+  it("every function the store calls is in public and executable by service_role (else PGRST202 or 42501 in production)", async () => {
+    const source = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "app", "lib", "db", "store.server.ts"), "utf8");
+    const called = [...new Set([...source.matchAll(/db\.(?:rows|scalar)\(\s*"([a-z_0-9]+)"/g)].map((m) => m[1]))].sort();
+    expect(called.length).toBeGreaterThan(20);
+    const reachable = await direct.query<{ name: string }>(
+      `select distinct p.proname as name from pg_proc p
+        where p.pronamespace = 'public'::regnamespace and has_function_privilege('service_role', p.oid, 'EXECUTE')
+          and p.proname = any ($1::text[]) order by 1`,
+      [called],
+    );
+    expect(reachable.map((r) => r.name)).toEqual(called);
+  });
+
+  it("a client's settings change through the Data API (update_client)", async () => {
+    const client = await makeClient(store);
+    const updated = await store.updateClient(client.id, "Renamed Winery", now());
+    expect(updated).toMatchObject({ id: client.id, organizationName: "Renamed Winery" });
+    expect(await store.getClient(client.id)).toMatchObject({ organizationName: "Renamed Winery" });
+  });
+
   it("a rule the SQL enforces comes back with its SQLSTATE and message (22023, HTTP 400)", async () => {
     const client = await makeClient(store);
     const raw = await post("create_app_session", {
