@@ -220,6 +220,7 @@ describe.runIf(withPgCron)("scheduled cleanup with the real pg_cron", () => {
     const [{ unscheduled }] = await cron`select cron.unschedule(${`app-sessions-cleanup:${name}`}) as unscheduled`;
     expect(unscheduled).toBe(true);
     expect(await cron`select jobid from cron.job where database = ${name}`).toEqual([]);
+    await cron`delete from cron.job_run_details where jobid = ${jobid}::bigint`;
   }, 180_000);
 });
 

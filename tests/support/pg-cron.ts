@@ -60,8 +60,12 @@ export async function connectToPgCron(database: string, baseUrl = TEST_DATABASE_
   return sql;
 }
 
-/** Unschedule every job that runs in `database` (a scratch database about to be dropped). */
+/**
+ * Unschedule every job that runs in `database` (a scratch database about to
+ * be dropped), and forget their runs: pg_cron keeps its history forever.
+ */
 export async function unscheduleJobsIn(cron: postgres.Sql, database: string): Promise<void> {
+  await cron`delete from cron.job_run_details where jobid in (select jobid from cron.job where database = ${database})`;
   await cron`select cron.unschedule(jobid) from cron.job where database = ${database}`;
 }
 
