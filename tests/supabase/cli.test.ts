@@ -25,6 +25,8 @@ const ready =
   requireOrSkip("Supabase CLI", supabaseCliAvailable(), "node_modules/.bin/supabase is missing: run `npm ci` (devDependency supabase@2.117.0)");
 
 const ALL = listMigrations();
+/** Each test starts the CLI and `npm run db:migrate` several times: generous on a busy machine. */
+const SLOW = 120_000;
 const HALF = Math.ceil(ALL.length / 2);
 
 /** The CLI's view: `supabase migration list` as JSON. */
@@ -81,7 +83,7 @@ describe.runIf(ready)("the Supabase CLI on supabase/", () => {
       select has_function_privilege('service_role', 'public.cleanup_expired_sessions(integer,integer,timestamptz)', 'execute') as service,
              has_function_privilege('anon', 'public.cleanup_expired_sessions(integer,integer,timestamptz)', 'execute') as anon`;
     expect(fn).toEqual({ service: true, anon: false });
-  });
+  }, SLOW);
 
   it("CLI first, then npm run db:migrate: ours applies only what the CLI had not, and both call it up to date", async () => {
     const db = await scratchProject();
@@ -101,7 +103,7 @@ describe.runIf(ready)("the Supabase CLI on supabase/", () => {
     expect(appliedByCli(again)).toEqual([]);
     expect(await cliMigrationList(db.url)).toEqual(ALL.map((m) => expect.objectContaining({ local: m.version, remote: m.version })));
     expect(await db.ledger()).toEqual(ALL.map((m) => m.version));
-  });
+  }, SLOW);
 
   it("npm run db:migrate first, then the CLI: the CLI applies only what ours had not, and both call it up to date", async () => {
     const db = await scratchProject();
@@ -128,5 +130,5 @@ describe.runIf(ready)("the Supabase CLI on supabase/", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/up to date/);
     expect(await cliMigrationList(db.url)).toEqual(ALL.map((m) => expect.objectContaining({ local: m.version, remote: m.version })));
-  });
+  }, SLOW);
 });
