@@ -42,6 +42,10 @@ const UNAVAILABLE_CODES = new Set([
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
   "53300", // too_many_connections
+  // query_canceled: a statement timeout (Supabase sets one per API role; PostgREST
+  // answers it with HTTP 500) or a cancel. The database is too slow to answer,
+  // which is a 503 to users, like the client-side timeout, never a 500.
+  "57014",
 ]);
 
 export function isUnavailableCode(code: unknown): boolean {
