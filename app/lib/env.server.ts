@@ -157,6 +157,23 @@ const merchantUiSchema = {
 
 // --- end merchant UI ---------------------------------------------------------
 
+// --- production install (issue 15) -------------------------------------------
+
+const deploySchema = {
+  /**
+   * Production runs on the embedded PGlite only when this is "1"/"true": the
+   * shops' offline tokens would live on the instance's own disk, which most
+   * hosts replace at every deploy (each shop then needs reinstalling), and one
+   * data folder serves one process only.
+   */
+  ALLOW_PGLITE_IN_PRODUCTION: z.preprocess(
+    emptyToUndefined,
+    z.enum(["1", "true", "0", "false"]).default("0").transform((v) => v === "1" || v === "true"),
+  ),
+};
+
+// --- end production install --------------------------------------------------
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
@@ -219,6 +236,7 @@ const schema = z.object({
 
   ...operationsSchema,
   ...merchantUiSchema,
+  ...deploySchema,
 });
 
 type Raw = z.infer<typeof schema>;
@@ -309,6 +327,17 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     problems.push("SANDBOX_ADMIN_URL: the platform sandbox never runs in production; remove this setting");
   }
   // --- end merchant UI ---
+
+  // --- production install (issue 15) ---
+  if (isProduction && !raw.DATABASE_URL && !raw.SUPABASE_URL && !raw.ALLOW_PGLITE_IN_PRODUCTION) {
+    problems.push(
+      "DATABASE_URL: required in production (or SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY). Without one the app would use " +
+        "the embedded PGlite, keeping every shop's offline token on this instance's disk, which most hosts wipe at the next " +
+        "deploy (every shop would have to reinstall), for one process only. To run on it anyway (one instance, persistent " +
+        "volume at PGLITE_DIR), set ALLOW_PGLITE_IN_PRODUCTION=1",
+    );
+  }
+  // --- end production install ---
 
   let sessionSecret = raw.SESSION_SECRET;
   let encryptionKey = raw.TOKEN_ENCRYPTION_KEY;
