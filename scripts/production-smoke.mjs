@@ -228,6 +228,9 @@ try {
   check(/app_session=/.test(shopifyEntry.headers.get("set-cookie") ?? ""), "the Shopify entry set no app session cookie");
   check(shopifyPage.includes("cdn.shopify.com/shopifycloud/app-bridge.js"), "the Shopify page does not load App Bridge from Shopify's CDN");
   check(calls.shopify.includes("token_exchange.offline-access-token"), `Shopify calls: ${calls.shopify.join(", ")}`);
+  // SHOPIFY_ONLINE_TOKENS (default on): the staff member's online token names them on the dashboard.
+  check(calls.shopify.includes("token_exchange.online-access-token"), `no online token exchange: ${calls.shopify.join(", ")}`);
+  check(shopifyPage.includes("Sam Sommelier"), "the dashboard does not name the staff member");
   step(`Shopify calls made: ${calls.shopify.join(", ")}`);
 
   const direct = postgres(databaseUrl, { max: 1 });

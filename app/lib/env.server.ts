@@ -161,6 +161,17 @@ const merchantUiSchema = {
 
 const deploySchema = {
   /**
+   * Shopify: at the creation of a staff member's app session, exchange the
+   * entry's session token for an ONLINE access token too (one call, never per
+   * request), stored encrypted as that user's platform session, so the app
+   * knows the staff member's name and email. "0"/"false" turns it off (the
+   * session token names the user by id only).
+   */
+  SHOPIFY_ONLINE_TOKENS: z.preprocess(
+    emptyToUndefined,
+    z.enum(["1", "true", "0", "false"]).default("1").transform((v) => v === "1" || v === "true"),
+  ),
+  /**
    * Production runs on the embedded PGlite only when this is "1"/"true": the
    * shops' offline tokens would live on the instance's own disk, which most
    * hosts replace at every deploy (each shop then needs reinstalling), and one
