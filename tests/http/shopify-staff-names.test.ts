@@ -34,5 +34,8 @@ describe("Shopify staff shown by name", () => {
     expect(page).toContain(email);
     expect((await browserGet(app, "/app", { cookie: cookiesOf(entry) })).status).toBe(200);
     expect((await platformCalls(app)).total).toBe(afterEntry);
+
+    // The online access token itself (the sandbox's start shpua_) never reaches a page or a log line.
+    for (const text of [dashboard, page, app.output()]) expect(text).not.toMatch(/shpua_[0-9a-f]+/);
   });
 });
