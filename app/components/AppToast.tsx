@@ -1,15 +1,13 @@
 import { useRouteLoaderData } from "@remix-run/react";
 import { Toast } from "@shopify/polaris";
 import { useEffect, useRef } from "react";
+import type { ShopifyGlobal } from "@shopify/app-bridge-types";
 import type { loader as appLoader } from "~/routes/app";
 
-interface AppBridgeToast {
-  show(message: string, options?: { isError?: boolean }): void;
-}
-
-function appBridgeToast(): AppBridgeToast | null {
+function appBridgeToast(): ShopifyGlobal["toast"] | null {
   if (typeof window === "undefined") return null;
-  const toast = (window as { shopify?: { toast?: AppBridgeToast } }).shopify?.toast;
+  // Typed by @shopify/app-bridge-types; present only inside the Shopify admin.
+  const toast = (window.shopify as ShopifyGlobal | undefined)?.toast;
   return typeof toast?.show === "function" ? toast : null;
 }
 

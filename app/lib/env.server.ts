@@ -174,10 +174,64 @@ const failureThrottleSchema = {
 };
 
 // --- end failure throttles ----------------------------------------------------
+// --- production install (issue 15) -------------------------------------------
+
+const deploySchema = {
+  /**
+   * Shopify: at the creation of a staff member's app session, exchange the
+   * entry's session token for an ONLINE access token too (one call, never per
+   * request), stored encrypted as that user's platform session, so the app
+   * knows the staff member's name and email. "0"/"false" turns it off (the
+   * session token names the user by id only).
+   */
+  SHOPIFY_ONLINE_TOKENS: z.preprocess(
+    emptyToUndefined,
+    z.enum(["1", "true", "0", "false"]).default("1").transform((v) => v === "1" || v === "true"),
+  ),
+  /**
+   * Production runs on the embedded PGlite only when this is "1"/"true": the
+   * shops' offline tokens would live on the instance's own disk, which most
+   * hosts replace at every deploy (each shop then needs reinstalling), and one
+   * data folder serves one process only.
+   */
+  ALLOW_PGLITE_IN_PRODUCTION: z.preprocess(
+    emptyToUndefined,
+    z.enum(["1", "true", "0", "false"]).default("0").transform((v) => v === "1" || v === "true"),
+  ),
+};
+
+// --- end production install --------------------------------------------------
+
+// --- Shopify CLI (issue 15) --------------------------------------------------
+// `shopify app dev` starts the dev command of shopify.web.toml with its own
+// variables. They are read as well as ours, with ONE precedence (docs/SHOPIFY.md,
+// "Settings the Shopify CLI hands over"): the CLI's value wins where it names the
+// same thing, because it is the fresher one (a new tunnel URL at every run);
+// HOST, a name shells and tools also use, only fills a gap, and only as a URL.
+const shopifyCliSchema = {
+  /** The tunnel URL (`shopify app dev`): wins over APP_URL. */
+  SHOPIFY_APP_URL: optionalUrl,
+  /** Older CLIs' tunnel URL: used only when neither SHOPIFY_APP_URL nor APP_URL is set. */
+  HOST: optionalString,
+  /** The scopes of shopify.app.toml: win over SHOPIFY_SCOPES. */
+  SCOPES: optionalString,
+  /** The port the CLI proxies to: used when PORT is unset. */
+  FRONTEND_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+};
+
+/** Where the app's public URL came from (the start-up banner and errors name it). */
+function resolveAppUrl(raw: { SHOPIFY_APP_URL?: string; APP_URL?: string; HOST?: string }): string | undefined {
+  if (raw.SHOPIFY_APP_URL) return raw.SHOPIFY_APP_URL;
+  if (raw.APP_URL) return raw.APP_URL;
+  if (raw.HOST && /^https?:\/\//i.test(raw.HOST) && URL.canParse(raw.HOST)) return raw.HOST;
+  return undefined;
+}
+
+// --- end Shopify CLI ----------------------------------------------------------
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).optional()),
   APP_URL: optionalUrl,
   SESSION_SECRET: secretList,
   TOKEN_ENCRYPTION_KEY: keyList,
@@ -207,7 +261,7 @@ const schema = z.object({
 
   SHOPIFY_API_KEY: optionalString,
   SHOPIFY_API_SECRET: optionalString,
-  SHOPIFY_SCOPES: z.preprocess(emptyToUndefined, z.string().default("read_products")),
+  SHOPIFY_SCOPES: optionalString,
 
   COMMERCE7_APP_ID: optionalString,
   COMMERCE7_APP_SECRET: optionalString,
@@ -238,12 +292,19 @@ const schema = z.object({
   ...operationsSchema,
   ...merchantUiSchema,
   ...failureThrottleSchema,
+  ...deploySchema,
+  ...shopifyCliSchema,
 });
 
 type Raw = z.infer<typeof schema>;
 
-export interface Env extends Omit<Raw, "SESSION_SECRET" | "TOKEN_ENCRYPTION_KEY" | "APP_URL"> {
+export interface Env extends Omit<Raw, "SESSION_SECRET" | "TOKEN_ENCRYPTION_KEY" | "APP_URL" | "PORT" | "SHOPIFY_SCOPES"> {
+  /** APP_URL, or the Shopify CLI's SHOPIFY_APP_URL / HOST (see resolveAppUrl). */
   APP_URL: string;
+  /** PORT, else the Shopify CLI's FRONTEND_PORT, else 3000. */
+  PORT: number;
+  /** The CLI's SCOPES, else SHOPIFY_SCOPES, else read_products. */
+  SHOPIFY_SCOPES: string;
   SESSION_SECRET: string[];
   TOKEN_ENCRYPTION_KEY: Buffer[];
   isProduction: boolean;
@@ -329,13 +390,24 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   }
   // --- end merchant UI ---
 
+  // --- production install (issue 15) ---
+  if (isProduction && !raw.DATABASE_URL && !raw.SUPABASE_URL && !raw.ALLOW_PGLITE_IN_PRODUCTION) {
+    problems.push(
+      "DATABASE_URL: required in production (or SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY). Without one the app would use " +
+        "the embedded PGlite, keeping every shop's offline token on this instance's disk, which most hosts wipe at the next " +
+        "deploy (every shop would have to reinstall), for one process only. To run on it anyway (one instance, persistent " +
+        "volume at PGLITE_DIR), set ALLOW_PGLITE_IN_PRODUCTION=1",
+    );
+  }
+  // --- end production install ---
+
   let sessionSecret = raw.SESSION_SECRET;
   let encryptionKey = raw.TOKEN_ENCRYPTION_KEY;
   let devSecretsFile: string | null = null;
   if (isProduction) {
     if (!sessionSecret) problems.push("SESSION_SECRET: required in production (openssl rand -base64 32)");
     if (!encryptionKey) problems.push("TOKEN_ENCRYPTION_KEY: required in production (openssl rand -base64 32)");
-    if (!source.APP_URL) problems.push("APP_URL: required in production (the public https URL of the app)");
+    if (!resolveAppUrl(raw)) problems.push("APP_URL: required in production (the public https URL of the app)");
   } else if (!sessionSecret || !encryptionKey) {
     devSecretsFile = path.resolve(
       raw.NODE_ENV === "test" ? path.join(".data", "test-secrets.json") : path.join(".data", "dev-secrets.json"),
@@ -346,9 +418,12 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const appUrl = (raw.APP_URL ?? `http://localhost:${raw.PORT || 3000}`).replace(/\/+$/, "");
+  const port = raw.PORT ?? raw.FRONTEND_PORT ?? 3000;
+  const appUrl = (resolveAppUrl(raw) ?? `http://localhost:${port || 3000}`).replace(/\/+$/, "");
   return {
     ...raw,
+    PORT: port,
+    SHOPIFY_SCOPES: raw.SCOPES ?? raw.SHOPIFY_SCOPES ?? "read_products",
     APP_URL: appUrl,
     SANDBOX_ADMIN_URL: raw.SANDBOX_ADMIN_URL ? new URL(raw.SANDBOX_ADMIN_URL).origin : undefined,
     SESSION_SECRET: sessionSecret as string[],

@@ -2,26 +2,21 @@
  * Platform sessions (`platform_sessions`): how the app calls a platform's
  * API. This is Shopify's `SessionStorage` interface (the one every
  * @shopify/shopify-app-session-storage-* adapter implements, so the same
- * table could back @shopify/shopify-app-remix) over our SQL functions, with
+ * table can back @shopify/shopify-app-remix: storeSession means "this shop
+ * is installed", as it does to every caller of that interface) over our SQL
+ * functions, with
  * the access and refresh tokens encrypted before they leave the process
  * (app/lib/token-encryption.server.ts). Nothing here is ever sent to a
  * browser.
  */
 import { Session } from "@shopify/shopify-api";
+// Type only: the interface as Shopify publishes it, so a change there fails our typecheck.
+import type { SessionStorage } from "@shopify/shopify-app-session-storage";
 import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
-import type { Platform, PlatformSessionRow, Store } from "~/lib/db/store.server";
+import type { Platform, PlatformSessionInput, PlatformSessionRow, Store } from "~/lib/db/store.server";
 import { logger } from "~/lib/log.server";
 import { decryptToken, encryptToken, TokenDecryptionError } from "~/lib/token-encryption.server";
-
-/** Shopify's SessionStorage interface (@shopify/shopify-app-session-storage). */
-export interface SessionStorage {
-  storeSession(session: Session): Promise<boolean>;
-  loadSession(id: string): Promise<Session | undefined>;
-  deleteSession(id: string): Promise<boolean>;
-  deleteSessions(ids: string[]): Promise<boolean>;
-  findSessionsByShop(shop: string): Promise<Session[]>;
-}
 
 export interface PlatformSessionStorageOptions {
   platform?: Platform;
@@ -54,27 +49,36 @@ export class PlatformSessionStorage implements SessionStorage {
     return value ? decryptToken(value, tokenContext(sessionId, column), this.keys?.()) : undefined;
   }
 
-  /** Stores the session of an installed shop; false when the shop is not (or no longer) installed. */
+  /** Stores the session and records its shop as installed (creating or reinstalling the client row). Always true. */
   async storeSession(session: Session): Promise<boolean> {
-    const store = await this.store();
+    return (await this.store()).storePlatformSession(this.toInput(session), now());
+  }
+
+  /**
+   * The app's own token refresh: stores the session only while its shop is
+   * still installed; false (nothing stored) when an uninstall got there
+   * first, so a refresh finishing late cannot reinstall an uninstalled shop.
+   */
+  async storeSessionIfInstalled(session: Session): Promise<boolean> {
+    return (await this.store()).storePlatformSessionIfInstalled(this.toInput(session), now());
+  }
+
+  private toInput(session: Session): PlatformSessionInput {
     const userId = session.onlineAccessInfo?.associated_user?.id;
-    return store.storePlatformSession(
-      {
-        id: session.id,
-        platform: this.platform,
-        shop: session.shop,
-        isOnline: session.isOnline,
-        state: session.state || null,
-        scope: session.scope ?? null,
-        expiresAt: session.expires ?? null,
-        accessTokenEnc: this.encrypt(session.accessToken, session.id, "access_token"),
-        refreshTokenEnc: this.encrypt(session.refreshToken, session.id, "refresh_token"),
-        refreshTokenExpiresAt: session.refreshTokenExpires ?? null,
-        userId: userId === undefined ? null : String(userId),
-        onlineAccessInfo: (session.onlineAccessInfo as Record<string, unknown> | undefined) ?? null,
-      },
-      now(),
-    );
+    return {
+      id: session.id,
+      platform: this.platform,
+      shop: session.shop,
+      isOnline: session.isOnline,
+      state: session.state || null,
+      scope: session.scope ?? null,
+      expiresAt: session.expires ?? null,
+      accessTokenEnc: this.encrypt(session.accessToken, session.id, "access_token"),
+      refreshTokenEnc: this.encrypt(session.refreshToken, session.id, "refresh_token"),
+      refreshTokenExpiresAt: session.refreshTokenExpires ?? null,
+      userId: userId === undefined ? null : String(userId),
+      onlineAccessInfo: (session.onlineAccessInfo as Record<string, unknown> | undefined) ?? null,
+    };
   }
 
   /**

@@ -21,6 +21,8 @@
  * The token never goes into a URL, the page or a log. Hand-written: no
  * library does "bearer from a one-time handoff" for a Remix page.
  */
+import type { ShopifyGlobal } from "@shopify/app-bridge-types";
+
 const STORAGE_KEY = "app-session-token";
 const HANDOFF_PATH = "/auth/session-handoff";
 const LOGOUT_PATH = "/logout";
@@ -74,7 +76,8 @@ function kept(): string | null {
 
 /** App Bridge is on the page (the Shopify admin): its session token carries the requests. */
 function appBridgePresent(): boolean {
-  const bridge = (window as { shopify?: { idToken?: unknown } }).shopify;
+  // Typed by @shopify/app-bridge-types; present only inside the Shopify admin.
+  const bridge = window.shopify as ShopifyGlobal | undefined;
   return typeof bridge?.idToken === "function";
 }
 

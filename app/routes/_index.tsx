@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { BlockStack, Card, Page, Text } from "@shopify/polaris";
 import { SessionEnded } from "~/components/SessionEnded";
@@ -12,6 +12,9 @@ export const meta: MetaFunction = () => [{ title: "Embedded Sessions" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams;
   const reason = params.get("reason");
+  // `shopify app dev` points the app URL at its tunnel's root: a frame the
+  // admin opens here (shop, host, id_token…) is an entry, which lives at /app.
+  if (params.get("shop") && !reason) throw redirect(`/app?${params}`, { headers: { "Cache-Control": "no-store" } });
   const e = env();
   return json({
     reason: isSessionEndReason(reason) ? reason : null,

@@ -29,6 +29,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     // In the Shopify admin, Shopify keeps the merchant signed in: every visit
     // from the admin renews the session, so "keep me signed in" would mean nothing.
     current: { id: session.id, rememberMe: session.rememberMe, canRemember: session.platform !== "shopify" },
+    // Whose sessions these are (Shopify: from the staff member's online token); null when unknown.
+    user: session.userName || session.userEmail ? { name: session.userName, email: session.userEmail } : null,
     sessions: sessions.map((s) => ({
       id: s.id,
       device: describeDevice(s.userAgent),
@@ -85,7 +87,8 @@ function when(iso: string) {
 }
 
 export default function Sessions() {
-  const { sessions, current } = useLoaderData<typeof loader>();
+  const { sessions, current, user } = useLoaderData<typeof loader>();
+  const who = user ? [user.name, user.email && user.email !== user.name ? `(${user.email})` : null].filter(Boolean).join(" ") : null;
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
@@ -123,7 +126,7 @@ export default function Sessions() {
   ));
 
   return (
-    <Page title="Sessions" subtitle="Where you are signed in to this app">
+    <Page title="Sessions" subtitle={who ? `Where ${who} is signed in to this app` : "Where you are signed in to this app"}>
       <BlockStack gap="400">
         {current.canRemember && !current.rememberMe ? (
           <Banner title="Keep me signed in on this device" tone="info">

@@ -1,8 +1,10 @@
 /**
  * Platform sessions in `platform_sessions` through Shopify's SessionStorage
- * interface, on every available backend: the same battery an
- * @shopify/shopify-app-session-storage adapter passes, plus encryption at
- * rest, key rotation, the install guard and the refresh lease.
+ * interface, on every available backend (PGlite, PostgreSQL, Supabase through
+ * the PostgREST stand-in): encryption at rest, key rotation, what storing
+ * means for the shop's installation, the refresh path's race guard and the
+ * refresh lease. The behaviours of Shopify's published adapter battery are
+ * in session-storage-battery.test.ts.
  */
 import { randomBytes } from "node:crypto";
 import { Session } from "@shopify/shopify-api";
@@ -10,6 +12,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
 import { PlatformSessionStorage } from "~/lib/platform-sessions.server";
 import { keyIdOf } from "~/lib/token-encryption.server";
+import { postgresAvailable, supabaseBackend } from "../support/databases";
 import { availableBackends, useTestDatabase } from "../support/use-database";
 
 let counter = 0;
@@ -28,7 +31,7 @@ function offlineSession(shop: string, overrides: Partial<Session> = {}) {
   });
 }
 
-for (const backend of availableBackends) {
+for (const backend of [...availableBackends, ...(postgresAvailable() ? [supabaseBackend] : [])]) {
   describe(`platform sessions on ${backend.name}`, () => {
     const database = useTestDatabase(backend);
     let shop: string;
@@ -118,12 +121,34 @@ for (const backend of availableBackends) {
       expect(await storage.findSessionsByShop(shop)).toEqual([]);
     });
 
-    it("stores nothing for a shop that is not installed", async () => {
-      expect(await storage.storeSession(offlineSession(`never-installed-${counter}.myshopify.com`))).toBe(false);
+    it("storing a session records its shop as installed: a new shop gets a client row, an uninstalled one is installed again", async () => {
+      const newShop = `first-store-${counter}-${process.pid}.myshopify.com`;
+      expect(await storage.storeSession(offlineSession(newShop))).toBe(true);
+      expect((await database().store.findClient("shopify", newShop))?.installState).toBe("installed");
+      expect(await storage.loadSession(`offline_${newShop}`)).toBeDefined();
+
+      await database().store.updateClient((await database().store.findClient("shopify", shop))!.id, "Cellar Door", now());
       await database().store.uninstallClient("shopify", shop, now());
       const session = offlineSession(shop);
-      expect(await storage.storeSession(session)).toBe(false);
-      expect(await storage.loadSession(session.id)).toBeUndefined();
+      expect(await storage.storeSession(session)).toBe(true);
+      const client = await database().store.findClient("shopify", shop);
+      expect(client?.installState).toBe("installed");
+      expect(client?.organizationName).toBe("Cellar Door"); // a reinstall keeps the merchant's name
+      expect((await storage.loadSession(session.id))?.accessToken).toBe(session.accessToken);
+    });
+
+    it("the refresh path stores nothing for a shop that is not installed (an uninstall that won the race stays won)", async () => {
+      expect(await storage.storeSessionIfInstalled(offlineSession(`never-installed-${counter}.myshopify.com`))).toBe(false);
+      expect(await database().store.findClient("shopify", `never-installed-${counter}.myshopify.com`)).toBeNull();
+      const installed = offlineSession(shop);
+      expect(await storage.storeSessionIfInstalled(installed)).toBe(true);
+      expect((await storage.loadSession(installed.id))?.accessToken).toBe(installed.accessToken);
+
+      await database().store.uninstallClient("shopify", shop, now());
+      const late = offlineSession(shop);
+      expect(await storage.storeSessionIfInstalled(late)).toBe(false);
+      expect(await storage.loadSession(late.id)).toBeUndefined();
+      expect((await database().store.findClient("shopify", shop))?.installState).toBe("uninstalled");
     });
 
     it("grants the refresh lease to one caller, and again only after it lapses or the session is stored", async () => {

@@ -23,6 +23,8 @@ export const TEST_APP_ENV = {
   SESSION_SECRET: "test-session-secret-0123456789abcdef0123456789",
   TOKEN_ENCRYPTION_KEY: "0000000000000000000000000000000000000000000000000000000000000001",
   PGLITE_DIR: "memory://",
+  // Tests that start the app with NODE_ENV=production run it on the in-memory PGlite on purpose.
+  ALLOW_PGLITE_IN_PRODUCTION: "1",
   LOG_LEVEL: "info",
   // Every test request comes from one address (loopback), and many suites fail
   // credentials on purpose: the per-IP failure throttles are off unless a suite

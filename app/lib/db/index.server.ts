@@ -8,7 +8,6 @@
 import { env } from "~/lib/env.server";
 import { logger } from "~/lib/log.server";
 import { migrate } from "./migrate.server";
-import { openPglite } from "./pglite.server";
 import { openPostgres } from "./postgres.server";
 import { Store } from "./store.server";
 import type { Database } from "./types";
@@ -32,6 +31,7 @@ export async function openDatabase(): Promise<Database> {
         timeoutMs: settings.DATABASE_TIMEOUT_MS,
       });
     case "pglite": {
+      const { openPglite } = await import("./pglite.server");
       const db = await openPglite(settings.PGLITE_DIR);
       try {
         const applied = await migrate(db);

@@ -7,7 +7,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+// Type only: the WASM database (tens of MB) is loaded by openPglite, only when
+// the settings select it, so a server on PostgreSQL or Supabase never loads it.
+import type { PGlite } from "@electric-sql/pglite";
 import { toDatabaseError } from "./errors.server";
 import { functionCallSql, type FunctionArgs, type SqlDatabase, type SqlExecutor } from "./types";
 
@@ -101,6 +103,7 @@ export async function openPglite(dataDir: string): Promise<SqlDatabase> {
   let pg: PGlite;
   try {
     if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
+    const { PGlite } = await import("@electric-sql/pglite");
     pg = await PGlite.create(inMemory ? undefined : dataDir);
   } catch (error) {
     release();

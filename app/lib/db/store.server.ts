@@ -324,6 +324,24 @@ export interface PlatformSessionInput {
   onlineAccessInfo?: Record<string, unknown> | null;
 }
 
+function platformSessionParams(input: PlatformSessionInput, now: Date) {
+  return {
+    p_id: input.id,
+    p_platform: input.platform,
+    p_shop: input.shop,
+    p_is_online: input.isOnline,
+    p_state: input.state ?? null,
+    p_scope: input.scope ?? null,
+    p_expires_at: input.expiresAt ?? null,
+    p_access_token_enc: input.accessTokenEnc ?? null,
+    p_refresh_token_enc: input.refreshTokenEnc ?? null,
+    p_refresh_token_expires_at: input.refreshTokenExpiresAt ?? null,
+    p_user_id: input.userId ?? null,
+    p_online_access_info: input.onlineAccessInfo ?? null,
+    p_now: now,
+  };
+}
+
 function cleanupCounts(r: z.output<typeof cleanupSchema>): CleanupCounts {
   return {
     appSessions: r.app_sessions_removed,
@@ -749,25 +767,14 @@ export class Store {
 
   // --- platform sessions ----------------------------------------------------
 
-  /** Insert or replace; false (nothing stored) when the shop has no installed client. */
+  /** Insert or replace, recording the shop as installed (creating or reinstalling its client row). */
   async storePlatformSession(input: PlatformSessionInput, now: Date): Promise<boolean> {
-    return z.boolean().parse(
-      await this.db.scalar("store_platform_session", {
-        p_id: input.id,
-        p_platform: input.platform,
-        p_shop: input.shop,
-        p_is_online: input.isOnline,
-        p_state: input.state ?? null,
-        p_scope: input.scope ?? null,
-        p_expires_at: input.expiresAt ?? null,
-        p_access_token_enc: input.accessTokenEnc ?? null,
-        p_refresh_token_enc: input.refreshTokenEnc ?? null,
-        p_refresh_token_expires_at: input.refreshTokenExpiresAt ?? null,
-        p_user_id: input.userId ?? null,
-        p_online_access_info: input.onlineAccessInfo ?? null,
-        p_now: now,
-      }),
-    );
+    return z.boolean().parse(await this.db.scalar("store_platform_session", platformSessionParams(input, now)));
+  }
+
+  /** Insert or replace only while the shop is installed; false (nothing stored) otherwise: the refresh path's race guard. */
+  async storePlatformSessionIfInstalled(input: PlatformSessionInput, now: Date): Promise<boolean> {
+    return z.boolean().parse(await this.db.scalar("store_platform_session_if_installed", platformSessionParams(input, now)));
   }
 
   async loadPlatformSession(id: string): Promise<PlatformSessionRow | null> {

@@ -70,6 +70,8 @@ interface SandboxShop {
   /** Scopes the merchant granted the app; null while the app is not installed. */
   grantedScopes: string | null;
   accessTokenTtlSeconds: number;
+  /** Tests: Shopify answers online token exchanges with 503 (an outage of that one endpoint). */
+  onlineTokensUnavailable?: boolean;
 }
 
 interface IssuedAccessToken {
@@ -142,9 +144,10 @@ export function listSandboxShops(): SandboxShopView[] {
 /** Test and developer controls for one shop. */
 export function configureSandboxShop(
   domain: string,
-  settings: { accessTokenTtlSeconds?: number; grantedScopes?: string; revokeAccessTokens?: boolean },
+  settings: { accessTokenTtlSeconds?: number; grantedScopes?: string; revokeAccessTokens?: boolean; onlineTokensUnavailable?: boolean },
 ): SandboxShopView {
   const shop = shopState(domain);
+  if (settings.onlineTokensUnavailable !== undefined) shop.onlineTokensUnavailable = settings.onlineTokensUnavailable;
   if (settings.accessTokenTtlSeconds !== undefined) shop.accessTokenTtlSeconds = settings.accessTokenTtlSeconds;
   if (settings.grantedScopes !== undefined) shop.grantedScopes = settings.grantedScopes;
   if (settings.revokeAccessTokens) revokeTokensOf(domain);
@@ -167,6 +170,7 @@ export function uninstallSandboxApp(domain: string): void {
 export type PlatformCallKind =
   | "oauth.authorization_code"
   | "oauth.token_exchange"
+  | "oauth.token_exchange_online"
   | "oauth.refresh_token"
   | "oauth.invalid"
   | "admin.graphql"
@@ -326,6 +330,54 @@ const tokenRequestSchema = z.object({
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const OFFLINE_TOKEN = "urn:shopify:params:oauth:token-type:offline-access-token";
+const ONLINE_TOKEN = "urn:shopify:params:oauth:token-type:online-access-token";
+/** Shopify's online access tokens live about a day. */
+const ONLINE_TOKEN_TTL_SECONDS = 86_399;
+
+/** The sandbox's staff: the default user is Sam Sommelier; other ids get a stable name from this list. */
+const STAFF_NAMES: Array<[string, string]> = [
+  ["Ada", "Vintner"],
+  ["Bo", "Cellarman"],
+  ["Cleo", "Taster"],
+  ["Dev", "Decanter"],
+  ["Eva", "Barrel"],
+];
+
+/** A staff member of a sandbox shop, as Shopify's `associated_user` describes one. */
+export function sandboxStaffMember(domain: string, userId: string) {
+  const [first, last] =
+    userId === DEFAULT_SANDBOX_USER
+      ? ["Sam", "Sommelier"]
+      : STAFF_NAMES[createHmac("sha256", "staff").update(userId).digest()[0] % STAFF_NAMES.length];
+  const numericId = Number.parseInt(userId, 10);
+  return {
+    id: Number.isSafeInteger(numericId) ? numericId : 0,
+    first_name: first,
+    last_name: last,
+    email: `${first}.${last}@${storeNameOf(domain)}.example`.toLowerCase(),
+    account_owner: userId === DEFAULT_SANDBOX_USER,
+    locale: "en",
+    collaborator: false,
+    email_verified: true,
+  };
+}
+
+/** An online access token for one staff member, in Shopify's wire format (with `associated_user`). */
+function issueOnlineToken(domain: string, userId: string) {
+  const shop = shopState(domain);
+  const accessToken = `shpua_${randomBytes(16).toString("hex")}`;
+  state().accessTokens.set(accessToken, { shop: domain, expiresAt: now().getTime() + ONLINE_TOKEN_TTL_SECONDS * 1000, revoked: false });
+  const scope = shop.grantedScopes ?? appScopes();
+  return {
+    access_token: accessToken,
+    scope,
+    expires_in: ONLINE_TOKEN_TTL_SECONDS,
+    associated_user_scope: scope,
+    session: randomBytes(16).toString("hex"),
+    account_number: 0,
+    associated_user: sandboxStaffMember(domain, userId),
+  };
+}
 
 function issueOfflineToken(domain: string, expiring: boolean) {
   const shop = shopState(domain);
@@ -358,10 +410,12 @@ async function accessTokenEndpoint(domain: string, request: Request): Promise<Re
   const at = now().getTime();
 
   if (body.grant_type === TOKEN_EXCHANGE) {
-    count("oauth.token_exchange");
-    if (body.requested_token_type !== OFFLINE_TOKEN) {
-      return jsonResponse(400, { error: "unsupported_token_type", error_description: "The sandbox issues offline tokens only." });
+    const online = body.requested_token_type === ONLINE_TOKEN;
+    count(online ? "oauth.token_exchange_online" : "oauth.token_exchange");
+    if (!online && body.requested_token_type !== OFFLINE_TOKEN) {
+      return jsonResponse(400, { error: "unsupported_token_type", error_description: "Unknown requested_token_type." });
     }
+    let userId: string;
     try {
       const { payload } = await jwtVerify(body.subject_token ?? "", secretKey(), {
         algorithms: ["HS256"],
@@ -370,10 +424,17 @@ async function accessTokenEndpoint(domain: string, request: Request): Promise<Re
         clockTolerance: 10,
       });
       if (payload.dest !== `https://${domain}`) throw new Error("dest");
+      userId = String(payload.sub ?? "");
     } catch {
       return jsonResponse(400, { error: "invalid_subject_token", error_description: "The subject token is invalid." });
     }
     const shop = shopState(domain);
+    if (online) {
+      if (shop.onlineTokensUnavailable) return jsonResponse(503, { errors: "Service Unavailable" });
+      // An online token is for a user of an installed app.
+      if (shop.grantedScopes === null) return jsonResponse(400, { error: "invalid_request", error_description: "The app is not installed." });
+      return jsonResponse(200, issueOnlineToken(domain, userId));
+    }
     shop.grantedScopes ??= appScopes(); // managed install: the merchant installed from the admin
     return jsonResponse(200, issueOfflineToken(domain, expiring));
   }

@@ -48,6 +48,7 @@ import {
   ShopifyUnavailableError,
   withShopifyAdmin,
 } from "./offline-access.server";
+import { staffMemberForNewSession } from "./online-access.server";
 import { isShopifySessionTokenShape, verifyShopifySessionToken, type SessionTokenClaims } from "./session-token.server";
 
 export const RETRY_INVALID_SESSION_HEADER = "X-Shopify-Retry-Invalid-Session-Request";
@@ -114,7 +115,23 @@ async function answeringShopifyFailures<T>(request: Request, work: () => Promise
 
 // --- the app session of a session token --------------------------------------
 
-async function appSessionForToken(request: Request, claims: SessionTokenClaims, entry: boolean): Promise<AppSession> {
+/**
+ * The entry's new (or still nameless) app session, with the staff member's
+ * name and email from their online access token (online-access.server.ts).
+ */
+async function withStaffMember(record: AppSessionRecord, claims: SessionTokenClaims, sessionToken: string): Promise<AppSessionRecord> {
+  const staff = await staffMemberForNewSession(claims.shop, claims.userId, sessionToken);
+  if (!staff || (!staff.name && !staff.email)) return record;
+  const store = await getStore();
+  const patch = { userName: staff.name ?? undefined, userEmail: staff.email ?? undefined };
+  return (await store.updateAppSession(record.id, patch, now())) ?? record;
+}
+
+async function appSessionForToken(
+  request: Request,
+  claims: SessionTokenClaims,
+  entry: { sessionToken: string } | null,
+): Promise<AppSession> {
   const token = generateSessionToken();
   const store = await getStore();
   const { status, session } = await store.shopifyAppSessionForToken(
@@ -123,7 +140,7 @@ async function appSessionForToken(request: Request, claims: SessionTokenClaims, 
       sid: claims.sid,
       userId: claims.userId,
       tokenHash: hashSessionToken(token),
-      entry,
+      entry: entry !== null,
       ...sessionLifetimes(false),
       touchIntervalSeconds: env().APP_SESSION_TOUCH_SECONDS,
       ipAddress: clientIp(request),
@@ -136,12 +153,14 @@ async function appSessionForToken(request: Request, claims: SessionTokenClaims, 
       return { ...(session as AppSessionRecord), via: "bearer" };
     case "created":
     case "rotated": {
-      const record = session as AppSessionRecord;
+      let record = session as AppSessionRecord;
       logger.info(
         { event: `session.${status}`, sessionId: record.id, clientId: record.clientId, via: entry ? "shopify_entry" : "shopify_bearer" },
         "app session for a Shopify session token",
       );
       if (!entry) return { ...record, via: "bearer" };
+      // Only an entry asks Shopify who the staff member is: at the session's creation (or until it knows).
+      if (status === "created" || !record.userName) record = await withStaffMember(record, claims, entry.sessionToken);
       // Only the entry sets a cookie: for the token minted just now, whose hash the session holds.
       return (await enterAppSession(request, { session: record, token, setCookie: createSessionCookie(token) })).session;
     }
@@ -182,7 +201,7 @@ async function enterFromAdmin(request: Request): Promise<AppSession> {
   await admitVerifiedEntry(request, verified.claims.shop);
   return answeringShopifyFailures(request, async () => {
     await ensureOfflineSession(shop, idToken);
-    return appSessionForToken(request, verified.claims, true);
+    return appSessionForToken(request, verified.claims, { sessionToken: idToken });
   });
 }
 
@@ -222,7 +241,7 @@ export async function resolveShopifyBearer(request: Request, bearer: string): Pr
     sessionTokenRejected(request, verified.reason, "bearer");
     throw retryWithFreshTokenResponse();
   }
-  return appSessionForToken(request, verified.claims, false);
+  return appSessionForToken(request, verified.claims, null);
 }
 
 // --- the Admin API, for loaders and actions -------------------------------------

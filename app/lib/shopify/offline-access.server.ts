@@ -181,7 +181,7 @@ export async function refreshUnderLease(stored: Session): Promise<Session | null
     return null;
   }
   // Storing releases the lease; false if the shop was uninstalled meanwhile (the new token is dropped).
-  if (!(await shopifySessionStorage.storeSession(refreshed))) return null;
+  if (!(await shopifySessionStorage.storeSessionIfInstalled(refreshed))) return null;
   logger.info({ event: "shopify.token_refreshed", shop: stored.shop, expiresAt: refreshed.expires?.toISOString() }, "offline token refreshed");
   return refreshed;
 }

@@ -44,6 +44,8 @@ const bodies = {
     .transform((b) => ({ shop: b.shop_domain })),
 } as const;
 type Topic = keyof typeof bodies;
+/** The topics this app handles (shopify.app.toml subscribes to exactly these; tests/deploy/shopify-cli-config.test.ts). */
+export const HANDLED_WEBHOOK_TOPICS = Object.keys(bodies) as Topic[];
 
 function isTopic(value: string): value is Topic {
   return Object.hasOwn(bodies, value);
