@@ -541,3 +541,25 @@ export async function sandboxAdminFrame(
     tokenUrl,
   };
 }
+
+/**
+ * Each browser's own admin login: Shopify gives every browser session of a
+ * staff member its own `sid`, so a second browser is a second session, not a
+ * take-over of the first. `browserId` is the sandbox admin's random cookie.
+ */
+export function sandboxBrowserSid(browserId: string, shop: string, userId: string): string {
+  return createHmac("sha256", sandboxShopifyCredentials().apiSecret)
+    .update(`browser-sid|${browserId}|${shop}|${userId}`)
+    .digest("hex")
+    .slice(0, 32);
+}
+
+/** A new browser id for sandboxBrowserSid. */
+export function newSandboxBrowserId(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** The app page a sandbox admin reopens on reload (kept in the admin's URL); only /app and its pages. */
+export function sandboxAppPath(value: string | null): string {
+  return value && /^\/app(\/[a-z][a-z0-9-]*)*$/.test(value) && value.length <= 100 ? value : "/app";
+}
