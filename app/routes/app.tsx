@@ -91,7 +91,7 @@ export default function AppLayout() {
               <nav aria-label="App pages">
                 <AppTabs />
               </nav>
-              <Form method="post" action="/logout" onSubmit={() => announceLogout(loggedOutUrl)}>
+              <Form method="post" action="/logout" className="app-logout" onSubmit={() => announceLogout(loggedOutUrl)}>
                 <CsrfInput />
                 <Button submit variant="tertiary">
                   Log out

@@ -45,7 +45,9 @@ export default function Commerce7SandboxAdmin() {
   // user, theme, activation). Applying a failure mode or resetting the API
   // re-runs this page's loader, which signs a new account token: that alone
   // must not re-enter the app, or a failure while browsing could never be shown.
-  const identity = JSON.stringify([data.tenantId, data.theme, data.user, data.installed]);
+  // "Open the app as this user" stamps `opened`, so asking again re-enters even with the same user.
+  const opened = new URLSearchParams(location.search).get("opened");
+  const identity = JSON.stringify([data.tenantId, data.theme, data.user, data.installed, opened]);
   const [entry, setEntry] = useState({ identity, src: data.appSrc });
   if (entry.identity !== identity) {
     setEntry({ identity, src: data.appSrc });
@@ -104,7 +106,14 @@ export default function Commerce7SandboxAdmin() {
               </Text>
               {data.installed ? <Badge tone="success">activated</Badge> : <Badge tone="attention">not activated</Badge>}
             </InlineStack>
-            <Form method="get">
+            <Form
+              method="get"
+              onSubmit={(event) => {
+                const stamp = event.currentTarget.elements.namedItem("opened");
+                if (stamp instanceof HTMLInputElement) stamp.value = String(Date.now());
+              }}
+            >
+              <input type="hidden" name="opened" defaultValue="" />
               <InlineStack gap="300" blockAlign="end">
                 <label style={field}>
                   Tenant id <input name="tenantId" defaultValue={data.tenantId} />
