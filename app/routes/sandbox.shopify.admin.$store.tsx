@@ -1,13 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { createCookie, json } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState, type CSSProperties } from "react";
 import { requireSandbox } from "~/lib/sandbox/index.server";
 import {
   DEFAULT_SANDBOX_USER,
-  newSandboxBrowserId,
   sandboxAdminFrame,
   sandboxAppPath,
+  sandboxBrowserId,
   sandboxBrowserSid,
   sandboxShopDomain,
 } from "~/lib/sandbox/shopify.server";
@@ -27,15 +27,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   // Each browser its own admin login (sid), as Shopify does: a browser id in
   // a cookie of the sandbox admin. Without it (a script's fetch, ?sid=…) the
   // stable sid per shop and staff member.
-  let browserId = await browserCookie.parse(request.headers.get("Cookie"));
-  if (typeof browserId !== "string" && request.headers.get("Sec-Fetch-Dest") === "document") {
-    browserId = newSandboxBrowserId();
-    headers.append("Set-Cookie", await browserCookie.serialize(browserId));
-  }
+  const browser = await sandboxBrowserId(request);
+  if (browser.setCookie) headers.append("Set-Cookie", browser.setCookie);
   const store = params.store ?? "";
   const userId = search.get("user") || DEFAULT_SANDBOX_USER;
   const shop = sandboxShopDomain(store);
-  const sid = search.get("sid") || (typeof browserId === "string" && shop ? sandboxBrowserSid(browserId, shop, userId) : null);
+  const sid = search.get("sid") || (browser.id && shop ? sandboxBrowserSid(browser.id, shop, userId) : null);
   const frame = await sandboxAdminFrame(store, { userId, sid });
   if (!frame) throw json({ error: "not_found", message: "Not a sandbox store name." }, { status: 404 });
   // A reload reopens the page the merchant was on (kept in this page's URL, as the real admin does).
@@ -44,7 +41,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({ ...frame, iframeSrc }, { headers });
 }
 
-const browserCookie = createCookie("sandbox_shopify_browser", { path: "/sandbox/shopify", httpOnly: true, sameSite: "lax" });
 
 interface NavItem {
   href: string;

@@ -21,6 +21,7 @@
  * written in the code, and none of this is reachable in production.
  */
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { createCookie } from "@remix-run/node";
 import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { now } from "~/lib/clock.server";
@@ -554,9 +555,19 @@ export function sandboxBrowserSid(browserId: string, shop: string, userId: strin
     .slice(0, 32);
 }
 
-/** A new browser id for sandboxBrowserSid. */
-export function newSandboxBrowserId(): string {
-  return randomBytes(16).toString("hex");
+const browserCookie = createCookie("sandbox_shopify_browser", { path: "/sandbox/shopify", httpOnly: true, sameSite: "lax" });
+
+/**
+ * This browser's id for sandboxBrowserSid: from the sandbox admin's cookie,
+ * or new for a browser's first page load (a document request). A script's
+ * fetch without the cookie gets none (the stable sid per staff member).
+ */
+export async function sandboxBrowserId(request: Request): Promise<{ id: string | null; setCookie: string | null }> {
+  const kept: unknown = await browserCookie.parse(request.headers.get("Cookie"));
+  if (typeof kept === "string" && /^[0-9a-f]{32}$/.test(kept)) return { id: kept, setCookie: null };
+  if (request.headers.get("Sec-Fetch-Dest") !== "document") return { id: null, setCookie: null };
+  const id = randomBytes(16).toString("hex");
+  return { id, setCookie: await browserCookie.serialize(id) };
 }
 
 /** The app page a sandbox admin reopens on reload (kept in the admin's URL); only /app and its pages. */
