@@ -25,7 +25,7 @@ describe("log format", () => {
   });
 
   it("production and LOG_FORMAT=json: JSON lines", () => {
-    for (const env of [{ NODE_ENV: "production" }, { NODE_ENV: "development", LOG_FORMAT: "json" }]) {
+    for (const env of [{ NODE_ENV: "production" }, { NODE_ENV: "development", LOG_FORMAT: "json" }] as Record<string, string>[]) {
       const line = JSON.parse(logLine(env).trim().split("\n")[0]) as { msg: string; token: string };
       expect(line.msg).toBe("hello");
       expect(line.token).toBe("[redacted]");

@@ -118,7 +118,8 @@ describe.runIf(chromiumAvailable() && httpsAvailable())("every page in both them
         expect(await frame.locator("html").getAttribute("class")).toContain(theme === "dark" ? "p-theme-dark-experimental" : "p-theme-light");
         // A person's name, and when the session ends in words, in this browser's time zone.
         expect(await frame.getByText("Signed in as").textContent()).toContain("Sam Sommelier");
-        expect(await frame.getByText(/Your session ends in \d+ hours \(.+\), or after 30 minutes without activity/).count()).toBe(1);
+        // (the local date appears once the page runs in the browser)
+        await frame.getByText(/Your session ends in \d+ hours \(.+\), or after 30 minutes without activity/).waitFor({ timeout: WAIT });
         await expectReadable(frame, `${tag} dashboard`);
         await expectNotClipped(page, frame, `${tag} dashboard`);
         await shot(page, `${tag}-dashboard`);
