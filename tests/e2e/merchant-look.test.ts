@@ -226,6 +226,8 @@ describe.runIf(chromiumAvailable() && httpsAvailable())("every page in both them
         await frame.getByRole("heading", { name: "Dashboard" }).waitFor({ timeout: WAIT });
 
         // A page that does not exist: a way back (signed in here, so back to the dashboard).
+        // (after the entry page's handoff has rotated the cookie: a document load racing it would carry the old one)
+        await frame.waitForLoadState("networkidle");
         await frame.goto(`${site.appUrl}/app/no-such-page`);
         await frame.getByRole("heading", { name: "Page not found" }).waitFor({ timeout: WAIT });
         expect(await frame.getByText("Please try again").count()).toBe(0);
