@@ -17,12 +17,17 @@ import {
 import { useEffect, type ReactNode } from "react";
 import { PolarisLink } from "~/components/PolarisLink";
 import { reasonText, SessionEnded, ServiceProblem } from "~/components/SessionEnded";
+import { ProgressBar } from "~/components/ProgressBar";
+import { commerce7ScriptUrl } from "~/lib/commerce7.server";
+import { commerce7Settings } from "~/lib/commerce7/config.server";
 import { env } from "~/lib/env.server";
 import { appBridgeFor } from "~/lib/shopify.server";
 import { polarisTheme, themeClassName, type AppTheme } from "~/lib/theme";
 import type { loader as appLoader } from "~/routes/app";
 
 export const links: LinksFunction = () => [
+  // public/favicon.svg (and favicon.ico for browsers that ask for it regardless).
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
   { rel: "stylesheet", href: polarisStyles },
   { rel: "stylesheet", href: appStyles },
 ];
@@ -31,11 +36,17 @@ export const meta: MetaFunction = () => [{ title: "Embedded Sessions" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const e = env();
+  const params = new URL(request.url).searchParams;
   return json({
     limits: { ttlHours: e.APP_SESSION_TTL_HOURS, idleMinutes: e.APP_SESSION_IDLE_MINUTES },
     // Pages without a session (the explanation at /?reason=…) shown in a dark
-    // admin's iframe: reasonPath adds theme=dark. Only a look, never trusted for more.
-    theme: (new URL(request.url).searchParams.get("theme") === "dark" ? "dark" : "light") as AppTheme,
+    // admin's iframe: reasonPath adds theme=dark; an entry that is refused (its
+    // error page) keeps the admin's adminUITheme. Only a look, never trusted for more.
+    theme: (params.get("theme") === "dark" || params.get("adminUITheme") === "dark" ? "dark" : "light") as AppTheme,
+    // Where every error page's "Contact support" goes (your support page or a mailto: link).
+    supportUrl: commerce7Settings().supportUrl,
+    // An error page in the Commerce7 admin still loads commerce7.js, so the frame fits it.
+    platformScript: params.has("tenantId") || params.get("platform") === "commerce7" ? commerce7ScriptUrl() : null,
     // Pages the Shopify admin frames load App Bridge (the sandbox's stand-in in development).
     appBridge: await appBridgeFor(request),
   });
@@ -52,10 +63,17 @@ export const headers: HeadersFunction = ({ errorHeaders }) => {
 function Document({ children }: { children: ReactNode }) {
   // The admin's theme, from the app session (routes/app's loader); elsewhere the page's own (light by default).
   const root = useRouteLoaderData<typeof loader>("root");
-  const theme = useRouteLoaderData<typeof appLoader>("routes/app")?.theme ?? root?.theme;
+  const app = useRouteLoaderData<typeof appLoader>("routes/app");
+  const theme = app?.theme ?? root?.theme;
   const appBridge = root?.appBridge;
+  // In the Commerce7 admin the frame follows the content's height (app.css).
+  const fitContent = Boolean(app?.platformScript ?? root?.platformScript);
   return (
-    <html lang="en" className={themeClassName(theme)} style={{ colorScheme: theme === "dark" ? "dark" : "light" }}>
+    <html
+      lang="en"
+      className={`${themeClassName(theme)}${fitContent ? " app-fit-content" : ""}`}
+      style={{ colorScheme: theme === "dark" ? "dark" : "light" }}
+    >
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -71,8 +89,11 @@ function Document({ children }: { children: ReactNode }) {
       </head>
       <body style={{ backgroundColor: "var(--p-color-bg)", color: "var(--p-color-text)" }}>
         <AppProvider i18n={enTranslations} theme={polarisTheme(theme)} linkComponent={PolarisLink}>
+          <ProgressBar />
           {children}
         </AppProvider>
+        {/* Pages outside /app (error pages, the explanation page) in the Commerce7 frame: /app's layout loads its own. */}
+        {!app?.platformScript && root?.platformScript ? <script src={root.platformScript} async /> : null}
         <ScrollRestoration />
         <Scripts />
       </body>
@@ -106,9 +127,17 @@ export function ErrorBoundary() {
     body = <SessionEnded reason={data.error ?? "unauthenticated"} limits={root?.limits} />;
   } else if (isRouteErrorResponse(error)) {
     // Platform refusals (e.g. Commerce7's "no access", "not activated") carry their own title and support link.
-    body = <ServiceProblem status={error.status} message={data.message} title={data.title} supportUrl={data.supportUrl} />;
+    body = (
+      <ServiceProblem
+        status={error.status}
+        error={data.error}
+        message={data.message}
+        title={data.title}
+        supportUrl={data.supportUrl ?? root?.supportUrl}
+      />
+    );
   } else {
-    body = <ServiceProblem status={500} />;
+    body = <ServiceProblem status={500} supportUrl={root?.supportUrl} />;
   }
   return <Document>{body}</Document>;
 }

@@ -1,4 +1,4 @@
-import { Banner, BlockStack, Button, Card, Link, Page, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, InlineStack, Link, Page, Text } from "@shopify/polaris";
 
 export interface SessionLimits {
   ttlHours: number;
@@ -33,8 +33,8 @@ export function reasonText(reason: string, limits?: SessionLimits): { title: str
       return { title: "You have logged out", body: "Your session on this device is closed." };
     case "unauthenticated":
       return {
-        title: "Please open the app from your admin",
-        body: "This page needs a session. Sessions start when you open the app from your store's admin.",
+        title: "Open the app from your store's admin",
+        body: "You're not signed in to this app here. It signs you in when you open it from your Shopify or Commerce7 admin.",
       };
     default:
       return null;
@@ -73,54 +73,99 @@ export function SessionEnded({
           <Text as="p" variant="bodyMd">
             {how}
           </Text>
+          {/* The admin is the top-level page: leave the iframe to reach it. */}
           {adminLink ? (
             <div>
-              {/* The admin is the top-level page: leave the iframe to reach it. */}
               <Button url={adminLink.href} target="_top" variant="primary">
                 {adminLink.label}
               </Button>
             </div>
-          ) : null}
+          ) : (
+            // Someone who was never signed in (or came from elsewhere): both ways in.
+            <InlineStack gap="300">
+              <Button url="https://admin.shopify.com" target="_top">
+                Go to Shopify admin
+              </Button>
+              <Button url="https://admin.platform.commerce7.com" target="_top">
+                Go to Commerce7 admin
+              </Button>
+            </InlineStack>
+          )}
         </BlockStack>
       </Card>
     </Page>
   );
 }
 
+/** Problems that pass on their own: shown in warning tone, with Try again. */
+function isTransient(status: number): boolean {
+  return status === 429 || status === 503 || status === 504;
+}
+
+/**
+ * Every error page says what happened and offers a way forward: Try again
+ * where trying again can help (busy, not answering, unexpected failure), a
+ * way back to the dashboard where it cannot (a page that does not exist),
+ * and a support link. Transient problems are warnings, not critical errors.
+ */
 export function ServiceProblem({
   status,
+  error,
   message,
   title,
   supportUrl,
 }: {
   status: number;
+  error?: string;
   message?: string;
   title?: string;
   supportUrl?: string;
 }) {
+  const notFound = status === 404;
+  const transient = isTransient(status) || error === "commerce7_rate_limited" || error === "commerce7_unavailable";
   const heading =
     title ??
     (status === 503
       ? "The app is temporarily unavailable"
-      : status === 404
+      : notFound
         ? "Page not found"
         : status === 429
           ? "Too many requests"
           : "Something went wrong");
+  const text =
+    message ??
+    (notFound
+      ? "This page doesn't exist in the app. Check the address, or go back to the dashboard."
+      : transient
+        ? "This usually passes within a minute. Nothing was lost; try again in a moment."
+        : "Something went wrong on our side. Nothing was lost; try again, and contact support if it keeps happening.");
+  // 4xx other than "busy" are refusals that retrying cannot change (no access, not activated, a bad link).
+  const canRetry = transient || status >= 500;
   return (
     <Page narrowWidth title={heading}>
-      <BlockStack gap="300">
-        <Banner tone={status === 404 || status === 429 ? "info" : status < 500 ? "warning" : "critical"}>
-          <p>{message ?? (status === 503 ? "Please try again in a moment." : "Please try again.")}</p>
+      <BlockStack gap="400">
+        <Banner tone={notFound ? "info" : transient || status < 500 ? "warning" : "critical"}>
+          <p>{text}</p>
         </Banner>
-        {supportUrl ? (
-          <Text as="p" variant="bodyMd">
-            Need help?{" "}
-            <Link url={supportUrl} target="_blank">
-              Contact support
-            </Link>
-          </Text>
-        ) : null}
+        <InlineStack gap="300" blockAlign="center">
+          {canRetry ? (
+            <Button variant="primary" onClick={() => window.location.reload()}>
+              Try again
+            </Button>
+          ) : null}
+          {notFound ? (
+            <Button url="/app" variant="primary">
+              Back to Dashboard
+            </Button>
+          ) : null}
+          {supportUrl ? (
+            <Text as="p" variant="bodyMd">
+              <Link url={supportUrl} target="_blank">
+                Contact support
+              </Link>
+            </Text>
+          ) : null}
+        </InlineStack>
       </BlockStack>
     </Page>
   );

@@ -93,6 +93,9 @@ export function verifyAccount(tenantId: string, account: string, signal?: AbortS
   return commerce7Get(connection(tenantId, account, signal), "/account/user", accountUserSchema);
 }
 
+/** The longest a merchant waits at the entry for Commerce7, across retries. */
+export const ENTRY_WAIT_MS = 8_000;
+
 const entryQuerySchema = z.object({
   tenantId: tenantIdSchema,
   // A JWT (three base64url parts). Anything else is refused before it can
@@ -184,7 +187,10 @@ async function enterFromCommerce7(request: Request): Promise<AppSession> {
   // token learns nothing about which tenants have activated the app.
   let user: AccountUser;
   try {
-    user = await verifyAccount(tenantId, account, request.signal);
+    // The whole check, retries included, waits at most ENTRY_WAIT_MS: the
+    // admin keeps showing its old page meanwhile, and a merchant gives up long
+    // before three 5 s timeouts (15.5 s) have passed.
+    user = await verifyAccount(tenantId, account, AbortSignal.any([request.signal, AbortSignal.timeout(ENTRY_WAIT_MS)]));
   } catch (error) {
     if (error instanceof Commerce7Error) {
       if (error.kind === "unauthorized") {

@@ -33,6 +33,7 @@ import {
   createSessionCookie,
   generateSessionToken,
   hashSessionToken,
+  rotateAppSession,
   sessionCookieToken,
 } from "~/lib/sessions.server";
 
@@ -57,7 +58,40 @@ export async function issueSessionHandoff(session: Pick<AppSessionRecord, "id">)
   return issued ? code : null;
 }
 
-const bodySchema = z.object({ code: z.string().regex(CODE_SHAPE) });
+const bodySchema = z.object({
+  code: z.string().regex(CODE_SHAPE),
+  // The token this tab held from an earlier entry (cookies refused): this entry replaces it.
+  previous: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/)
+    .optional()
+    .catch(undefined),
+});
+
+/**
+ * A tab that refused the cookie opened the app again: its earlier session
+ * (the token it held) ends, so one browser tab is one session, as the cookie
+ * gives (enterAppSession). "Keep me signed in", chosen on this device by the
+ * same user, carries over to the new session. Returns the new session's
+ * token and remember-me (rotated if it carried over).
+ */
+async function replacePreviousTabSession(
+  request: Request,
+  session: AppSessionRecord,
+  token: string,
+  previousToken: string | undefined,
+): Promise<{ token: string; rememberMe: boolean }> {
+  if (!previousToken) return { token, rememberMe: session.rememberMe };
+  const store = await getStore();
+  const { status, session: previous } = await store.validateAppSession(hashSessionToken(previousToken), 0, now());
+  if (status !== "valid" || !previous || previous.id === session.id) return { token, rememberMe: session.rememberMe };
+  await store.destroyAppSession(previous.id, "replaced", now());
+  const sameUser = previous.clientId === session.clientId && previous.userId === session.userId;
+  if (!sameUser || !previous.rememberMe || session.rememberMe) return { token, rememberMe: session.rememberMe };
+  const rotated = await rotateAppSession(session.id, { rememberMe: true });
+  logSessionEvent("renewed", { subject: session, request, detail: { via: "handoff", rememberMe: true } });
+  return rotated ? { token: rotated.token, rememberMe: true } : { token, rememberMe: session.rememberMe };
+}
 
 function invalidCode(): Response {
   return jsonError(
@@ -98,12 +132,13 @@ export async function redeemSessionHandoff(request: Request): Promise<Response> 
         const session = redemption.session as AppSessionRecord;
         const credential = redemption.cookieMatched ? "cookie" : "bearer";
         logSessionEvent("renewed", { subject: session, request, detail: { via: "handoff", credential } });
+        const current = await replacePreviousTabSession(request, session, token, parsed.data.previous);
         const headers = new Headers({
-          "Set-Cookie": createSessionCookie(token, { rememberMe: session.rememberMe }),
+          "Set-Cookie": createSessionCookie(current.token, { rememberMe: current.rememberMe }),
           "Cache-Control": NO_STORE,
         });
         // A browser that kept the cookie needs nothing else: the token stays out of reach of the page's script.
-        const body = credential === "cookie" ? { ok: true, credential } : { ok: true, credential, token };
+        const body = credential === "cookie" ? { ok: true, credential } : { ok: true, credential, token: current.token };
         return Response.json(body, { headers });
       }
       case "unknown":

@@ -124,7 +124,9 @@ export function installSessionTokenFetch(): void {
 export function redeemHandoff(code: string): Promise<void> {
   if (redeemed.has(code)) return pending ?? Promise.resolve();
   redeemed.add(code);
-  // A new entry: whatever this tab held belongs to an earlier session.
+  // A new entry: whatever this tab held belongs to an earlier session, which
+  // the server ends (and whose "keep me signed in" it carries over).
+  const previous = appBridgePresent() ? null : kept();
   forgetSessionToken();
   const send = baseFetch ?? window.fetch.bind(window);
   const run = (async () => {
@@ -132,7 +134,7 @@ export function redeemHandoff(code: string): Promise<void> {
       const response = await send(HANDOFF_PATH, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ code }),
+        body: JSON.stringify(previous ? { code, previous } : { code }),
         credentials: "same-origin",
       });
       if (!response.ok) return;

@@ -399,7 +399,15 @@ export async function admitVerifiedEntry(request: Request, clientKey: string): P
 export async function startAppSession(
   input: NewSessionInput,
 ): Promise<{ session: AppSession; token: string; setCookie: string }> {
-  return enterAppSession(input.request, await createAppSession(input));
+  // The session this browser's cookie carries, which the new one replaces.
+  const previous = await getAppSession(input.request).catch(() => null);
+  // "Keep me signed in", chosen on this device by this user, survives opening the app again.
+  const carried =
+    previous?.session?.clientId === input.clientId &&
+    previous.session.userId === (input.user?.id ?? null) &&
+    previous.session.rememberMe;
+  const rememberMe = input.rememberMe ?? carried;
+  return enterAppSession(input.request, await createAppSession({ ...input, rememberMe }), previous);
 }
 
 /**
@@ -413,9 +421,10 @@ export async function startAppSession(
 export async function enterAppSession(
   request: Request,
   issued: { session: AppSessionRecord; token: string; setCookie: string },
+  known?: SessionLookup | null,
 ): Promise<{ session: AppSession; token: string; setCookie: string }> {
   // The request still carries the previous cookie (a rotated session's old token is already unknown).
-  const previous = await getAppSession(request).catch(() => null);
+  const previous = known !== undefined ? known : await getAppSession(request).catch(() => null);
   queueSetCookie(request, issued.setCookie);
   if (previous?.session && previous.session.via === "cookie" && previous.session.id !== issued.session.id) {
     const store = await getStore();

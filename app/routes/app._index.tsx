@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Badge, BlockStack, Card, InlineStack, Layout, Link, Page, Text } from "@shopify/polaris";
+import { durationInWords, Time } from "~/components/Time";
 import { requireAppSession } from "~/lib/sessions.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -11,8 +12,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
     client: session.organizationName ?? session.clientExternalId,
     clientExternalId: session.clientExternalId,
     hasOrganizationName: Boolean(session.organizationName),
-    // Shopify's session token names the staff member by id only.
-    user: session.userName ?? session.userEmail ?? (session.userId ? `staff member ${session.userId}` : "an unknown user"),
+    // A person's name or email, never an id: Shopify's session token names
+    // the staff member by number only, and "staff member 1001" means nothing
+    // to a merchant. Until the entry learns names (online tokens), nothing.
+    user: session.userName ?? session.userEmail ?? null,
     userEmail: session.userEmail,
     rememberMe: session.rememberMe,
     expiresAt: session.expiresAt.toISOString(),
@@ -20,22 +23,20 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
-function formatEnd(iso: string) {
-  return new Date(iso).toLocaleString("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
-}
-
 /**
- * The dashboard. The onboarding checklist is derived from what is already
- * true (seed 000: show something useful at once, never poll for back-end work).
+ * The dashboard. The getting-started card lists only what is left for the
+ * merchant to do (seed 000: derived from what is already true, never polled).
+ * Nothing done FOR the merchant is shown as done BY them (the install, an
+ * organization name taken from the shop), and the card goes once empty.
  */
 export default function Dashboard() {
   const data = useLoaderData<typeof loader>();
   const steps = [
-    { done: true, label: `Install the app on ${data.clientExternalId}` },
-    { done: true, label: "Open it from your admin" },
-    { done: data.hasOrganizationName, label: "Name your organization", to: "/app/settings" },
+    ...(data.hasOrganizationName ? [] : [{ label: "Name your organization", to: "/app/settings" }]),
     // Shopify's admin keeps its staff signed in; elsewhere the merchant may choose to.
-    ...(data.platform === "shopify" ? [] : [{ done: data.rememberMe, label: "Keep this device signed in (optional)", to: "/app/sessions" }]),
+    ...(data.platform === "shopify" || data.rememberMe
+      ? []
+      : [{ label: "Keep this device signed in (optional)", to: "/app/sessions" }]),
   ];
   return (
     <Page title="Dashboard">
@@ -52,34 +53,41 @@ export default function Dashboard() {
                   {data.clientExternalId}
                 </Text>
               </InlineStack>
-              <Text as="p">
-                Signed in as <strong>{data.user}</strong>
-                {data.userEmail && data.userEmail !== data.user ? ` (${data.userEmail})` : ""}
-              </Text>
-              <Text as="p" tone="subdued">
-                Your session ends <time dateTime={data.expiresAt}>{formatEnd(data.expiresAt)}</time>, or after{" "}
-                {data.idleMinutes} minutes without activity.
-              </Text>
+              {data.user ? (
+                <Text as="p">
+                  Signed in as <strong>{data.user}</strong>
+                  {data.userEmail && data.userEmail !== data.user ? ` (${data.userEmail})` : ""}
+                </Text>
+              ) : null}
+              {/* In the Shopify admin, Shopify keeps its staff signed in: every visit renews the session. */}
+              {data.platform === "shopify" ? null : (
+                <Text as="p" tone="subdued">
+                  Your session ends <Time iso={data.expiresAt} withDate />, or after {durationInWords(data.idleMinutes)}{" "}
+                  without activity.
+                </Text>
+              )}
             </BlockStack>
           </Card>
         </Layout.Section>
-        <Layout.Section variant="oneThird">
-          <Card>
-            <BlockStack gap="300">
-              <Text as="h2" variant="headingMd">
-                Getting started
-              </Text>
-              <BlockStack as="ul" gap="200">
-                {steps.map((step) => (
-                  <InlineStack as="li" key={step.label} gap="200" blockAlign="center" wrap={false}>
-                    <Badge tone={step.done ? "success" : "attention"}>{step.done ? "Done" : "To do"}</Badge>
-                    {step.to && !step.done ? <Link url={step.to}>{step.label}</Link> : <Text as="span">{step.label}</Text>}
-                  </InlineStack>
-                ))}
+        {steps.length > 0 ? (
+          <Layout.Section variant="oneThird">
+            <Card>
+              <BlockStack gap="300">
+                <Text as="h2" variant="headingMd">
+                  Getting started
+                </Text>
+                <BlockStack as="ul" gap="200">
+                  {steps.map((step) => (
+                    <InlineStack as="li" key={step.label} gap="200" blockAlign="center" wrap={false}>
+                      <Badge tone="attention">To do</Badge>
+                      <Link url={step.to}>{step.label}</Link>
+                    </InlineStack>
+                  ))}
+                </BlockStack>
               </BlockStack>
-            </BlockStack>
-          </Card>
-        </Layout.Section>
+            </Card>
+          </Layout.Section>
+        ) : null}
       </Layout>
     </Page>
   );

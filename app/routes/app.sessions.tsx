@@ -11,8 +11,11 @@ import {
   InlineStack,
   Page,
   Text,
+  useBreakpoints,
 } from "@shopify/polaris";
+import { useState } from "react";
 import { z } from "zod";
+import { Time } from "~/components/Time";
 import { AppToast } from "~/components/AppToast";
 import { CsrfInput } from "~/components/CsrfInput";
 import { useActionToast } from "~/hooks/useActionToast";
@@ -82,8 +85,9 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
-function when(iso: string) {
-  return new Date(iso).toLocaleString("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
+/** What a merchant calls a device: "Chrome on macOS". */
+function deviceName(device: { browser: string; os: string }) {
+  return `${device.browser} on ${device.os}`;
 }
 
 export default function Sessions() {
@@ -93,37 +97,71 @@ export default function Sessions() {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
   const toast = useActionToast(result, (r) => r.message);
+  // Phones: one block per row (IndexTable's condensed list), no sideways scrolling.
+  const { smDown } = useBreakpoints();
+  // Signing out every other device is not undone by a click: ask first.
+  // Keyed on the last result: a new answer (the sign-out done) closes the question.
+  const [confirmingAfter, setConfirmingAfter] = useState<typeof result | null>(null);
+  const confirming = confirmingAfter === (result ?? undefined);
+  const setConfirming = (on: boolean) => setConfirmingAfter(on ? (result ?? undefined) : null);
+  const others = sessions.length - 1;
 
-  const rows = sessions.map((s, index) => (
-    <IndexTable.Row id={s.id} key={s.id} position={index}>
-      <IndexTable.Cell>
-        <BlockStack gap="100">
-          <InlineStack gap="200" blockAlign="center">
-            <Text as="span" fontWeight="semibold">
-              {s.device.browser} on {s.device.os}
-            </Text>
-            {s.isCurrent ? <Badge tone="success">This device</Badge> : null}
-            {s.rememberMe ? <Badge>Remembered</Badge> : null}
+  const signOut = (s: (typeof sessions)[number]) =>
+    s.isCurrent ? null : (
+      <Form method="post">
+        <CsrfInput />
+        <input type="hidden" name="intent" value="revoke" />
+        <input type="hidden" name="sessionId" value={s.id} />
+        <Button submit tone="critical" variant="plain" disabled={busy} accessibilityLabel={`Sign out ${deviceName(s.device)}`}>
+          Sign out
+        </Button>
+      </Form>
+    );
+
+  const device = (s: (typeof sessions)[number]) => (
+    <InlineStack gap="200" blockAlign="center">
+      <Text as="span" fontWeight="semibold">
+        {deviceName(s.device)}
+      </Text>
+      {s.isCurrent ? <Badge tone="success">This device</Badge> : null}
+      {s.rememberMe ? <Badge>Remembered</Badge> : null}
+    </InlineStack>
+  );
+
+  const rows = sessions.map((s, index) =>
+    smDown ? (
+      <IndexTable.Row id={s.id} key={s.id} position={index}>
+        <IndexTable.Cell>
+          <InlineStack align="space-between" blockAlign="start" wrap={false} gap="200">
+            <BlockStack gap="100">
+              {device(s)}
+              <Text as="span" tone="subdued">
+                Active <Time iso={s.lastActivityAt} /> · signed in <Time iso={s.createdAt} />
+              </Text>
+              {s.ipAddress ? (
+                <Text as="span" tone="subdued">
+                  {s.ipAddress}
+                </Text>
+              ) : null}
+            </BlockStack>
+            {signOut(s)}
           </InlineStack>
-        </BlockStack>
-      </IndexTable.Cell>
-      <IndexTable.Cell>{s.ipAddress ?? "—"}</IndexTable.Cell>
-      <IndexTable.Cell>{when(s.createdAt)}</IndexTable.Cell>
-      <IndexTable.Cell>{when(s.lastActivityAt)}</IndexTable.Cell>
-      <IndexTable.Cell>
-        {s.isCurrent ? null : (
-          <Form method="post">
-            <CsrfInput />
-            <input type="hidden" name="intent" value="revoke" />
-            <input type="hidden" name="sessionId" value={s.id} />
-            <Button submit tone="critical" variant="plain" disabled={busy} accessibilityLabel={`Sign out ${s.device.browser} on ${s.device.os}`}>
-              Sign out
-            </Button>
-          </Form>
-        )}
-      </IndexTable.Cell>
-    </IndexTable.Row>
-  ));
+        </IndexTable.Cell>
+      </IndexTable.Row>
+    ) : (
+      <IndexTable.Row id={s.id} key={s.id} position={index}>
+        <IndexTable.Cell>{device(s)}</IndexTable.Cell>
+        <IndexTable.Cell>{s.ipAddress ?? "—"}</IndexTable.Cell>
+        <IndexTable.Cell>
+          <Time iso={s.createdAt} />
+        </IndexTable.Cell>
+        <IndexTable.Cell>
+          <Time iso={s.lastActivityAt} />
+        </IndexTable.Cell>
+        <IndexTable.Cell>{signOut(s)}</IndexTable.Cell>
+      </IndexTable.Row>
+    ),
+  );
 
   return (
     <Page title="Sessions" subtitle={who ? `Where ${who} is signed in to this app` : "Where you are signed in to this app"}>
@@ -147,6 +185,7 @@ export default function Sessions() {
             resourceName={{ singular: "session", plural: "sessions" }}
             itemCount={sessions.length}
             selectable={false}
+            condensed={smDown}
             headings={[
               { title: "Device" },
               { title: "IP address" },
@@ -158,16 +197,29 @@ export default function Sessions() {
             {rows}
           </IndexTable>
         </Card>
-        {sessions.length > 1 ? (
+        {others > 0 && !confirming ? (
           <InlineStack align="end">
-            <Form method="post">
-              <CsrfInput />
-              <input type="hidden" name="intent" value="revoke_others" />
-              <Button submit tone="critical" disabled={busy}>
-                Sign out all other sessions
-              </Button>
-            </Form>
+            <Button tone="critical" disabled={busy} onClick={() => setConfirming(true)}>
+              Sign out all other sessions
+            </Button>
           </InlineStack>
+        ) : null}
+        {others > 0 && confirming ? (
+          <Banner tone="warning" title={`Sign out ${others} other session${others === 1 ? "" : "s"}?`}>
+            <BlockStack gap="300">
+              <p>Every other device will need to open the app again from the admin. This device stays signed in.</p>
+              <Form method="post">
+                <CsrfInput />
+                <input type="hidden" name="intent" value="revoke_others" />
+                <InlineStack gap="200" align="end">
+                  <Button onClick={() => setConfirming(false)}>Cancel</Button>
+                  <Button submit variant="primary" tone="critical" disabled={busy}>
+                    {`Sign out ${others} session${others === 1 ? "" : "s"}`}
+                  </Button>
+                </InlineStack>
+              </Form>
+            </BlockStack>
+          </Banner>
         ) : null}
       </BlockStack>
       {toast.text ? <AppToast content={toast.text} onDismiss={toast.dismiss} /> : null}

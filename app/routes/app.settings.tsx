@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { BlockStack, Button, Card, FormLayout, Page, TextField } from "@shopify/polaris";
-import { useState } from "react";
+import { BlockStack, Button, Card, FormLayout, InlineStack, Page, TextField } from "@shopify/polaris";
+import { useCallback, useState } from "react";
 import { z } from "zod";
 import { AppToast } from "~/components/AppToast";
 import { CsrfInput } from "~/components/CsrfInput";
@@ -16,13 +16,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ organizationName: session.organizationName ?? "" });
 }
 
+/** The field's limit, enforced by the browser (maxLength) and again here. */
+const MAX_NAME_LENGTH = 100;
+
+// Messages in a merchant's words: what to change, not which rule failed.
 const settingsSchema = z.object({
   organizationName: z
     .string()
     .trim()
     .min(2, "Enter at least 2 characters.")
-    .max(100, "Use at most 100 characters.")
-    .regex(/^[^\p{Cc}<>]*$/u, "Remove control characters and angle brackets."),
+    .max(MAX_NAME_LENGTH, `Names can be up to ${MAX_NAME_LENGTH} characters.`)
+    .regex(/^[^<>]*$/u, "Names can't contain < or >.")
+    .regex(/^[^\p{Cc}]*$/u, "Names can't contain line breaks or tabs."),
 });
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -44,6 +49,21 @@ export default function Settings() {
   const navigation = useNavigation();
   const [value, setValue] = useState(organizationName);
   const toast = useActionToast(result, (r) => (r.ok ? "Settings saved" : null));
+  // The error shown is the last answer's, until the merchant edits the field again.
+  const [editedSinceResult, setEditedSinceResult] = useState<typeof result>(undefined);
+  const error = result && !result.ok && editedSinceResult !== result ? result.errors.organizationName : undefined;
+  // Save means something only when the field differs from what is saved (the loader revalidates after a save).
+  const changed = value.trim() !== organizationName;
+  const dismissToast = toast.dismiss;
+  const onChange = useCallback(
+    (next: string) => {
+      setValue(next);
+      setEditedSinceResult(result);
+      // A new edit: the previous confirmation no longer describes the form.
+      dismissToast();
+    },
+    [result, dismissToast],
+  );
 
   return (
     <Page title="Settings" narrowWidth>
@@ -56,15 +76,19 @@ export default function Settings() {
                 label="Organization name"
                 name="organizationName"
                 value={value}
-                onChange={setValue}
+                onChange={onChange}
                 autoComplete="organization"
                 helpText="Shown on your dashboard."
-                error={result && !result.ok ? result.errors.organizationName : undefined}
+                maxLength={MAX_NAME_LENGTH}
+                showCharacterCount
+                error={error}
               />
             </FormLayout>
-            <Button submit variant="primary" loading={navigation.state === "submitting"}>
-              Save
-            </Button>
+            <InlineStack align="end">
+              <Button submit variant="primary" disabled={!changed} loading={navigation.state === "submitting"}>
+                Save
+              </Button>
+            </InlineStack>
           </BlockStack>
         </Form>
       </Card>

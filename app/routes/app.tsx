@@ -77,22 +77,29 @@ export default function AppLayout() {
   return (
     <div className={platformScript ? "app-fit-content" : undefined}>
       <Frame>
-        {inShopify ? <ShopifyNavMenu /> : null}
-        <Box paddingInlineEnd={inShopify ? "400" : "200"} paddingBlockStart={inShopify ? "200" : "0"}>
-          <InlineStack align={inShopify ? "end" : "space-between"} blockAlign="center" wrap={false}>
-            {inShopify ? null : (
+        {/*
+          In the Shopify admin: the admin's own sidebar, and no "Log out" of
+          ours. Shopify signs its staff in; the next request would sign the
+          merchant straight back in through App Bridge, so a Log out here
+          would mean nothing (docs/SHOPIFY.md, "Signing out").
+        */}
+        {inShopify ? (
+          <ShopifyNavMenu />
+        ) : (
+          <Box paddingInlineEnd="200">
+            <InlineStack align="space-between" blockAlign="center" wrap={false}>
               <nav aria-label="App pages">
                 <AppTabs />
               </nav>
-            )}
-            <Form method="post" action="/logout" onSubmit={() => announceLogout(loggedOutUrl)}>
-              <CsrfInput />
-              <Button submit variant="tertiary">
-                Log out
-              </Button>
-            </Form>
-          </InlineStack>
-        </Box>
+              <Form method="post" action="/logout" className="app-logout" onSubmit={() => announceLogout(loggedOutUrl)}>
+                <CsrfInput />
+                <Button submit variant="tertiary">
+                  Log out
+                </Button>
+              </Form>
+            </InlineStack>
+          </Box>
+        )}
         <Outlet />
         {platformScript ? <script src={platformScript} async /> : null}
       </Frame>

@@ -1,17 +1,21 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Card, InlineStack, Page, Text } from "@shopify/polaris";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { handleSandboxAdminAction, sandboxAdminPage } from "~/lib/sandbox/commerce7.server";
 import { requireSandbox } from "~/lib/sandbox/index.server";
+import { sandboxAppPath } from "~/lib/sandbox/shopify.server";
 
 export const meta: MetaFunction = () => [{ title: "Commerce7 admin (sandbox)" }];
 
 /** /sandbox/commerce7/admin: the local stand-in for the Commerce7 admin, framing the app. */
 export async function loader({ request }: LoaderFunctionArgs) {
   requireSandbox("commerce7");
-  return json(await sandboxAdminPage(request), { headers: { "Cache-Control": "no-store" } });
+  const page = await sandboxAdminPage(request);
+  // A reload reopens the app's page the admin last showed (kept in this page's URL as `path`).
+  const path = sandboxAppPath(new URL(request.url).searchParams.get("path"));
+  return json({ ...page, appSrc: page.appSrc.replace(/\/app\?/, `${path}?`) }, { headers: { "Cache-Control": "no-store" } });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -21,24 +25,57 @@ export async function action({ request }: ActionFunctionArgs) {
 
 const field = { display: "grid", gap: 4 } as const;
 
+/** The admin's URL names the app's page (`path`), so a reload reopens it. */
+function keepPathInUrl(path: string) {
+  if (!path.startsWith("/app")) return;
+  const url = new URL(window.location.href);
+  if (path === "/app") url.searchParams.delete("path");
+  else url.searchParams.set("path", path);
+  window.history.replaceState(window.history.state, "", url);
+}
+
 export default function Commerce7SandboxAdmin() {
   const data = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [height, setHeight] = useState(480);
+  const [loading, setLoading] = useState(true);
+  const location = useLocation();
 
-  // The stand-in commerce7.js in the framed app reports its height, as the real one does.
+  // The frame is (re)entered only when who opens the app changes (tenant,
+  // user, theme, activation). Applying a failure mode or resetting the API
+  // re-runs this page's loader, which signs a new account token: that alone
+  // must not re-enter the app, or a failure while browsing could never be shown.
+  // "Open the app as this user" stamps `opened`, so asking again re-enters even with the same user.
+  const opened = new URLSearchParams(location.search).get("opened");
+  const identity = JSON.stringify([data.tenantId, data.theme, data.user, data.installed, opened]);
+  const [entry, setEntry] = useState({ identity, src: data.appSrc });
+  if (entry.identity !== identity) {
+    setEntry({ identity, src: data.appSrc });
+    setLoading(true);
+  }
+
+  // The stand-in commerce7.js in the framed app reports its height, as the real one does, and its page.
   const { appOrigin } = data;
+  const appPath = useRef<string | null>(null);
   useEffect(() => {
     function onMessage(event: MessageEvent) {
       if (event.origin !== (appOrigin ?? window.location.origin)) return;
-      const message = event.data as { type?: string; height?: number } | null;
+      const message = event.data as { type?: string; height?: number; path?: string } | null;
       if (message?.type === "commerce7-sandbox:height" && typeof message.height === "number") {
         setHeight(Math.max(240, Math.min(message.height + 16, 4000)));
+        setLoading(false); // the app's page is up (also when it loaded before this page hydrated)
+      } else if (message?.type === "commerce7-sandbox:path" && typeof message.path === "string") {
+        appPath.current = message.path;
+        keepPathInUrl(message.path);
       }
     }
     window.addEventListener("message", onMessage);
     return () => window.removeEventListener("message", onMessage);
   }, [appOrigin]);
+  // After this page's own navigations (Apply, Install) the URL is Remix's again: put the app's page back.
+  useEffect(() => {
+    if (appPath.current) keepPathInUrl(appPath.current);
+  }, [location.key]);
 
   // The counter a developer watches while clicking through the framed app:
   // re-read every second, since the app's own requests do not reload this page.
@@ -69,7 +106,14 @@ export default function Commerce7SandboxAdmin() {
               </Text>
               {data.installed ? <Badge tone="success">activated</Badge> : <Badge tone="attention">not activated</Badge>}
             </InlineStack>
-            <Form method="get">
+            <Form
+              method="get"
+              onSubmit={(event) => {
+                const stamp = event.currentTarget.elements.namedItem("opened");
+                if (stamp instanceof HTMLInputElement) stamp.value = String(Date.now());
+              }}
+            >
+              <input type="hidden" name="opened" defaultValue="" />
               <InlineStack gap="300" blockAlign="end">
                 <label style={field}>
                   Tenant id <input name="tenantId" defaultValue={data.tenantId} />
@@ -148,9 +192,18 @@ export default function Commerce7SandboxAdmin() {
           </BlockStack>
         </Card>
         <Card padding="0">
+          {/* What the real admin shows while an app loads: the merchant sees something is happening. */}
+          {loading ? (
+            <div role="status" style={{ padding: "8px 16px" }}>
+              <Text as="span" tone="subdued">
+                Opening the app…
+              </Text>
+            </div>
+          ) : null}
           <iframe
             title="The app, as the Commerce7 admin frames it"
-            src={data.appSrc}
+            src={entry.src}
+            onLoad={() => setLoading(false)}
             style={{ width: "100%", height, border: 0, display: "block" }}
           />
         </Card>

@@ -3,7 +3,14 @@ import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState, type CSSProperties } from "react";
 import { requireSandbox } from "~/lib/sandbox/index.server";
-import { sandboxAdminFrame } from "~/lib/sandbox/shopify.server";
+import {
+  DEFAULT_SANDBOX_USER,
+  sandboxAdminFrame,
+  sandboxAppPath,
+  sandboxBrowserId,
+  sandboxBrowserSid,
+  sandboxShopDomain,
+} from "~/lib/sandbox/shopify.server";
 
 export const meta: MetaFunction = () => [{ title: "Shopify admin (sandbox)" }];
 
@@ -16,10 +23,24 @@ export const meta: MetaFunction = () => [{ title: "Shopify admin (sandbox)" }];
 export async function loader({ request, params }: LoaderFunctionArgs) {
   requireSandbox("shopify");
   const search = new URL(request.url).searchParams;
-  const frame = await sandboxAdminFrame(params.store ?? "", { userId: search.get("user"), sid: search.get("sid") });
+  const headers = new Headers({ "Cache-Control": "no-store" });
+  // Each browser its own admin login (sid), as Shopify does: a browser id in
+  // a cookie of the sandbox admin. Without it (a script's fetch, ?sid=…) the
+  // stable sid per shop and staff member.
+  const browser = await sandboxBrowserId(request);
+  if (browser.setCookie) headers.append("Set-Cookie", browser.setCookie);
+  const store = params.store ?? "";
+  const userId = search.get("user") || DEFAULT_SANDBOX_USER;
+  const shop = sandboxShopDomain(store);
+  const sid = search.get("sid") || (browser.id && shop ? sandboxBrowserSid(browser.id, shop, userId) : null);
+  const frame = await sandboxAdminFrame(store, { userId, sid });
   if (!frame) throw json({ error: "not_found", message: "Not a sandbox store name." }, { status: 404 });
-  return json(frame, { headers: { "Cache-Control": "no-store" } });
+  // A reload reopens the page the merchant was on (kept in this page's URL, as the real admin does).
+  const path = sandboxAppPath(search.get("path"));
+  const iframeSrc = frame.iframeSrc.replace(/\/app\?/, `${path}?`);
+  return json({ ...frame, iframeSrc }, { headers });
 }
+
 
 interface NavItem {
   href: string;
@@ -99,7 +120,15 @@ export default function SandboxShopifyAdmin() {
         const url = new URL(data.url);
         if (url.origin === appOrigin || url.origin === window.location.origin) window.location.assign(url.toString());
       } else if (data.type === "sandbox-app-bridge:navigation" && Array.isArray(data.items)) {
-        setMenu({ items: data.items.slice(0, 20), path: String(data.path ?? "") });
+        const path = String(data.path ?? "");
+        setMenu({ items: data.items.slice(0, 20), path });
+        // The admin's URL follows the app's page, so a reload reopens it.
+        if (path.startsWith("/app")) {
+          const url = new URL(window.location.href);
+          if (path === "/app") url.searchParams.delete("path");
+          else url.searchParams.set("path", path);
+          window.history.replaceState(window.history.state, "", url);
+        }
       } else if (data.type === "sandbox-app-bridge:toast" && data.message) {
         setToast({ message: String(data.message).slice(0, 200), isError: Boolean(data.isError), at: Date.now() });
       }
@@ -119,8 +148,17 @@ export default function SandboxShopifyAdmin() {
   const current = menu?.path.replace(/\/$/, "") ?? "";
 
   return (
-    <div style={{ display: "flex", flexDirection: "column", height: "100vh", background: "#1a1a1a", font: "14px system-ui" }}>
-      <header style={{ display: "flex", gap: 16, alignItems: "center", padding: "8px 16px", color: "#e3e3e3" }}>
+    <div className="sandbox-admin" style={{ display: "flex", flexDirection: "column", height: "100vh", background: "#1a1a1a", font: "14px system-ui" }}>
+      {/* At phone widths the sidebar becomes a row above the app, which keeps the full width. */}
+      <style>{`
+        @media (max-width: 640px) {
+          .sandbox-admin-body { flex-direction: column; }
+          .sandbox-admin-nav { width: auto !important; display: flex; flex-wrap: wrap; align-items: center; }
+          .sandbox-admin-header { flex-wrap: wrap; }
+          .sandbox-admin-frame { border-radius: 0 !important; }
+        }
+      `}</style>
+      <header className="sandbox-admin-header" style={{ display: "flex", gap: 16, alignItems: "center", padding: "8px 16px", color: "#e3e3e3" }}>
         <strong>Shopify admin (sandbox)</strong>
         <span>
           {shopName} · {shop}
@@ -129,8 +167,8 @@ export default function SandboxShopifyAdmin() {
           Sandbox home
         </Link>
       </header>
-      <div style={{ display: "flex", flex: 1, minHeight: 0 }}>
-        <nav aria-label="Admin" style={{ width: 220, padding: "8px", color: "#b5b5b5" }}>
+      <div className="sandbox-admin-body" style={{ display: "flex", flex: 1, minHeight: 0 }}>
+        <nav aria-label="Admin" className="sandbox-admin-nav" style={{ width: 220, padding: "8px", color: "#b5b5b5" }}>
           <div style={{ padding: "6px 12px", fontSize: 12, textTransform: "uppercase", letterSpacing: 0.5 }}>Apps</div>
           {home ? (
             <SidebarLink item={{ ...home, label: APP_NAME }} active={current === home.href} indent={false} open={open} appOrigin={appOrigin} />
@@ -146,6 +184,7 @@ export default function SandboxShopifyAdmin() {
           title="App"
           src={iframeSrc}
           onLoad={askForMenu}
+          className="sandbox-admin-frame"
           style={{ flex: 1, border: 0, background: "#f1f1f1", borderRadius: "12px 0 0 0" }}
         />
       </div>

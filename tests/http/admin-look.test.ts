@@ -114,7 +114,7 @@ describe("ending sessions", () => {
     const layout = (await (await fetch(`${app.url}/app?_data=routes%2Fapp`, { headers: { Cookie: cookie } })).json()) as { loggedOutUrl: string };
     expect(layout.loggedOutUrl).toBe("/?reason=logged_out&platform=commerce7&tenant=dark-winery&theme=dark");
     const landing = await (await fetch(`${app.url}${layout.loggedOutUrl}`)).text();
-    expect(landing).toMatch(/<html[^>]*class="p-theme-dark-experimental"/);
+    expect(landing).toMatch(/<html[^>]*class="p-theme-dark-experimental[ "]/);
     const light = await (await fetch(`${app.url}/?reason=logged_out`)).text();
     expect(light).toMatch(/<html[^>]*class="p-theme-light"/);
   });

@@ -153,12 +153,12 @@ describe.runIf(withPostgres)("merchant pages over HTTP", () => {
       expect(ids).toEqual(expect.arrayContaining([laptop.session.id, phone.session.id]));
       expect(ids).not.toContain(colleague.session.id);
       const mine = data.sessions.find((s) => s.id === laptop.session.id);
-      expect(mine).toMatchObject({ isCurrent: true, ipAddress: "198.51.100.4", device: { browser: "Chrome 131", os: "Mac OS 10.15.7" } });
-      expect(data.sessions.find((s) => s.id === phone.session.id)).toMatchObject({ isCurrent: false, device: { browser: "Mobile Safari 17", os: "iOS 17.5" } });
+      expect(mine).toMatchObject({ isCurrent: true, ipAddress: "198.51.100.4", device: { browser: "Chrome", os: "macOS" } });
+      expect(data.sessions.find((s) => s.id === phone.session.id)).toMatchObject({ isCurrent: false, device: { browser: "Safari", os: "iOS" } });
 
       const html = await (await fetch(url("/app/sessions"), { headers: { Cookie: laptop.cookie } })).text();
       expect(html).toContain("This device");
-      expect(html).toContain("Mobile Safari 17 on iOS 17.5");
+      expect(html).toContain("Safari on iOS");
     });
 
     it("revoking another session ends it at its next request, as 'revoked'", async () => {

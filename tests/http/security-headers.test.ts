@@ -168,12 +168,16 @@ describe("security headers on every response", async () => {
       ["/no-such-page", "application/json"],
       ["/no-such-file.png", "*/*"],
       ["/build/no-such-asset.js", "*/*"],
-      ["/app/no-such-page", "text/html"],
     ]) {
       const res = await get(path, { Accept: accept });
       expect(res.status, path).toBe(404);
       expectSecurityHeaders(res, `404 ${path} (${accept})`);
     }
+    // Under /app, the session comes first (a signed-in merchant gets the app's own 404 page, with its tabs).
+    const unknownAppPage = await get("/app/no-such-page", { Accept: "text/html" });
+    expect(unknownAppPage.status).toBe(302);
+    expect(unknownAppPage.headers.get("location")).toMatch(/^\/\?reason=unauthenticated/);
+    expectSecurityHeaders(unknownAppPage, "/app/no-such-page without a session");
   });
 
   it("405 for a method a route does not take, and OPTIONS/HEAD", async () => {

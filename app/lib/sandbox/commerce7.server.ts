@@ -435,14 +435,33 @@ export const SANDBOX_SCRIPT = `(function () {
     return Math.ceil(bottom + window.scrollY);
   }
   var last = -1;
+  var lastPath = null;
   function post() {
     var height = contentHeight();
-    if (height === last) return;
-    last = height;
-    // The admin may be on another site than the app; a height is no secret.
-    parent.postMessage({ type: "commerce7-sandbox:height", height: height }, "*");
+    // The admin may be on another site than the app; a height and a path are no secret.
+    if (height !== last) {
+      last = height;
+      parent.postMessage({ type: "commerce7-sandbox:height", height: height }, "*");
+    }
+    if (location.pathname !== lastPath) {
+      lastPath = location.pathname;
+      parent.postMessage({ type: "commerce7-sandbox:path", path: lastPath }, "*");
+    }
   }
-  new ResizeObserver(post).observe(document.body);
+  // Any change of size, of what is on the page (a client-side navigation,
+  // a banner, a toast) or of the frame's width re-measures.
+  var resize = new ResizeObserver(post);
+  resize.observe(document.documentElement);
+  resize.observe(document.body);
+  function watchChildren() {
+    for (var i = 0; i < document.body.children.length; i++) resize.observe(document.body.children[i]);
+  }
+  watchChildren();
+  new MutationObserver(function () {
+    watchChildren();
+    post();
+  }).observe(document.body, { childList: true, subtree: true, attributes: true });
+  window.addEventListener("resize", post);
   post();
 })();
 `;

@@ -21,6 +21,7 @@
  * written in the code, and none of this is reachable in production.
  */
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { createCookie } from "@remix-run/node";
 import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { now } from "~/lib/clock.server";
@@ -601,4 +602,36 @@ export async function sandboxAdminFrame(
     appOrigin: new URL(env().APP_URL).origin,
     tokenUrl,
   };
+}
+
+/**
+ * Each browser's own admin login: Shopify gives every browser session of a
+ * staff member its own `sid`, so a second browser is a second session, not a
+ * take-over of the first. `browserId` is the sandbox admin's random cookie.
+ */
+export function sandboxBrowserSid(browserId: string, shop: string, userId: string): string {
+  return createHmac("sha256", sandboxShopifyCredentials().apiSecret)
+    .update(`browser-sid|${browserId}|${shop}|${userId}`)
+    .digest("hex")
+    .slice(0, 32);
+}
+
+const browserCookie = createCookie("sandbox_shopify_browser", { path: "/sandbox/shopify", httpOnly: true, sameSite: "lax" });
+
+/**
+ * This browser's id for sandboxBrowserSid: from the sandbox admin's cookie,
+ * or new for a browser's first page load (a document request). A script's
+ * fetch without the cookie gets none (the stable sid per staff member).
+ */
+export async function sandboxBrowserId(request: Request): Promise<{ id: string | null; setCookie: string | null }> {
+  const kept: unknown = await browserCookie.parse(request.headers.get("Cookie"));
+  if (typeof kept === "string" && /^[0-9a-f]{32}$/.test(kept)) return { id: kept, setCookie: null };
+  if (request.headers.get("Sec-Fetch-Dest") !== "document") return { id: null, setCookie: null };
+  const id = randomBytes(16).toString("hex");
+  return { id, setCookie: await browserCookie.serialize(id) };
+}
+
+/** The app page a sandbox admin reopens on reload (kept in the admin's URL); only /app and its pages. */
+export function sandboxAppPath(value: string | null): string {
+  return value && /^\/app(\/[a-z][a-z0-9-]*)*$/.test(value) && value.length <= 100 ? value : "/app";
 }
