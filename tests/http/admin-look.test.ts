@@ -116,7 +116,7 @@ describe("ending sessions", () => {
     const landing = await (await fetch(`${app.url}${layout.loggedOutUrl}`)).text();
     expect(landing).toMatch(/<html[^>]*class="p-theme-dark-experimental[ "]/);
     const light = await (await fetch(`${app.url}/?reason=logged_out`)).text();
-    expect(light).toMatch(/<html[^>]*class="p-theme-light"/);
+    expect(light).toMatch(/<html[^>]*class="p-theme-light[ "]/);
   });
 });
 

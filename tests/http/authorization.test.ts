@@ -236,6 +236,12 @@ const ROUTE_CASES: Record<string, (c: Case) => Promise<void>> = {
     await expectAlive(stranger, "after I chose to stay signed in");
     expect(await listedIds(colleague)).toEqual([c.ids.colleague]);
   },
+  "routes/app.$ loader": async (c) => {
+    // A page that does not exist: a 404 inside the app, and nothing of anyone else's on it.
+    const res = await getAs(app, c.world.me, "/app/no-such-page?_data=routes%2Fapp.%24");
+    expect(res.status).toBe(404);
+    expectNothingForeign(await res.text(), c);
+  },
   "routes/logout loader": async (c) => {
     expect((await getAs(app, c.world.me, "/logout")).status).toBe(405);
     await expectAlive(c.world.me, "after a GET of /logout");

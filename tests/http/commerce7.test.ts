@@ -156,11 +156,11 @@ describe("the entry: GET /app?tenantId=…&account=…&adminUITheme=…", () => 
 
   it("adminUITheme=dark is kept on the session and applied to every page", async () => {
     const { response, cookie } = await enteredSession({ adminUITheme: "dark" });
-    expect(await response.text()).toMatch(/<html[^>]*class="p-theme-dark-experimental"/);
+    expect(await response.text()).toMatch(/<html[^>]*class="p-theme-dark-experimental[ "]/);
     const later = await fetch(`${app.url}/app`, { headers: { Cookie: cookie } });
-    expect(await later.text()).toMatch(/<html[^>]*class="p-theme-dark-experimental"/);
+    expect(await later.text()).toMatch(/<html[^>]*class="p-theme-dark-experimental[ "]/);
     const light = await enteredSession({ adminUITheme: "light" });
-    expect(await light.response.text()).toMatch(/<html[^>]*class="p-theme-light"/);
+    expect(await light.response.text()).toMatch(/<html[^>]*class="p-theme-light[ "]/);
   });
 
   it("a 401 from Commerce7 gives a friendly 401 page with a support link, and no session", async () => {
