@@ -26,6 +26,9 @@ export default {
             route("bench/cookie", "bench/cookie-layout.tsx", () => {
               route("", "bench/cookie-index.tsx", { index: true });
             });
+            route("bench/better-auth", "bench/better-auth-layout.tsx", () => {
+              route("", "bench/better-auth-index.tsx", { index: true });
+            });
             route("bench/reverify", "bench/reverify-layout.tsx", () => {
               route("", "bench/reverify-index.tsx", { index: true });
               route("settings", "bench/reverify-settings.tsx");

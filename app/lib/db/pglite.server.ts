@@ -95,13 +95,17 @@ function plainLiteral(value: unknown): string | null {
   return null;
 }
 
-export async function openPglite(dataDir: string): Promise<SqlDatabase> {
-  const inMemory = dataDir.startsWith("memory://");
+/**
+ * `instance`: wrap a PGlite the caller made (the benchmark times PGlite's own
+ * `query` on the same instance as the floor); `dataDir` is then ignored.
+ */
+export async function openPglite(dataDir: string, options: { instance?: PGlite } = {}): Promise<SqlDatabase> {
+  const inMemory = options.instance !== undefined || dataDir.startsWith("memory://");
   const release = inMemory ? () => {} : acquireLock(dataDir);
   let pg: PGlite;
   try {
     if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
-    pg = await PGlite.create(inMemory ? undefined : dataDir);
+    pg = options.instance ?? (await PGlite.create(inMemory ? undefined : dataDir));
   } catch (error) {
     release();
     throw error;
