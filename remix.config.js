@@ -23,6 +23,9 @@ export default {
             route("bench/plain", "bench/plain-layout.tsx", () => {
               route("", "bench/plain-index.tsx", { index: true });
             });
+            route("bench/roundtrip", "bench/roundtrip-layout.tsx", () => {
+              route("", "bench/roundtrip-index.tsx", { index: true });
+            });
             route("bench/cookie", "bench/cookie-layout.tsx", () => {
               route("", "bench/cookie-index.tsx", { index: true });
             });

@@ -4,6 +4,7 @@
  *   - /app               the real route: requireAppSession (cookie + one lookup)
  *   - /bench/better-auth the peer: better-auth's getSession (database session, cookie cache off)
  *   - /bench/cookie      the stateless bound: Remix createCookieSessionStorage
+ *   - /bench/roundtrip   no session check, one bare `select 1`: what any database round trip costs a route
  *   - /bench/plain       the same route with no session check at all
  * Each run is reported two ways: throughput, and CPU per request (the app's
  * process plus the PostgreSQL backends serving it, from /proc), which does
@@ -23,7 +24,7 @@ import { cpuBetween, cpuSnapshot, processRssBytes } from "../lib/cpu";
 import { benchToken, populateSessions } from "../lib/population";
 import { figure, type Figure } from "../lib/stats";
 
-export type HttpVariant = "session" | "better-auth" | "cookie-session" | "no-check";
+export type HttpVariant = "session" | "better-auth" | "cookie-session" | "round-trip" | "no-check";
 
 export interface HttpRow {
   variant: HttpVariant;
@@ -99,6 +100,7 @@ export async function measureHttp(
     { variant: "session" as const, path: "/app", dataRoute: "routes/app._index", cookie: appCookie },
     { variant: "better-auth" as const, path: "/bench/better-auth", dataRoute: "bench/better-auth-index", cookie: betterAuthCookie(betterAuthToken(0)) },
     { variant: "cookie-session" as const, path: "/bench/cookie", dataRoute: "bench/cookie-index", cookie: statelessCookie },
+    { variant: "round-trip" as const, path: "/bench/roundtrip", dataRoute: "bench/roundtrip-index", cookie: "" },
     { variant: "no-check" as const, path: "/bench/plain", dataRoute: "bench/plain-index", cookie: "" },
   ];
   const rows: HttpRow[] = [];

@@ -98,8 +98,6 @@ export type AppSessionRecord = z.output<typeof appSessionSchema>;
 export const validationStatusSchema = z.enum(["valid", "unknown", "revoked", "expired", "idle"]);
 export type ValidationStatus = z.infer<typeof validationStatusSchema>;
 
-const sessionCheckSchema = z.object({ status: validationStatusSchema, touch_due: z.boolean() });
-
 const touchSchema = z
   .object({ last_activity_at: date, idle_expires_at: date, updated_at: date })
   .transform((r) => ({ lastActivityAt: r.last_activity_at, idleExpiresAt: r.idle_expires_at, updatedAt: r.updated_at }));
@@ -385,9 +383,9 @@ export class Store {
       p_now: now,
     });
     if (!row) return { status: "unknown", session: null };
-    const { status, touch_due: touchDue } = sessionCheckSchema.parse(row);
+    const status = validationStatusSchema.parse(row.status);
     const session = appSessionSchema.parse(row);
-    if (touchDue) {
+    if (row.touch_due === true) {
       const [touched] = await this.db.rows("touch_app_session", {
         p_session_id: session.id,
         p_touch_interval_seconds: touchIntervalSeconds,
