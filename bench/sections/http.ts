@@ -41,6 +41,8 @@ export interface HttpRow {
 export interface MemoryResult {
   sessions: number;
   rssBefore: number;
+  /** After the first half of the sessions. */
+  rssMiddle: number;
   rssAfter: number;
 }
 
@@ -182,31 +184,38 @@ async function measureMemory(
   options: HttpOptions,
 ): Promise<MemoryResult> {
   const count = options.memorySessions;
-  await populateSessions(backend.sql, clientId, MEMORY_TOKEN_BASE, MEMORY_TOKEN_BASE + count);
+  await populateSessions(backend.sql, clientId, MEMORY_TOKEN_BASE, MEMORY_TOKEN_BASE + count, { activeFor: 15 });
   const cookies = Array.from({ length: count }, (_, k) => createSessionCookie(benchToken(MEMORY_TOKEN_BASE + k)).split(";")[0]);
   const rssBefore = processRssBytes(pid) ?? Number.NaN;
   let next = 0;
-  const result = await run({
-    url: `${appUrl}/app?_data=${encodeURIComponent("routes/app._index")}`,
-    connections: options.connections,
-    pipelining: 1,
-    amount: count,
-    requests: [
-      {
-        method: "GET",
-        setupRequest: (request) => ({
-          ...request,
-          headers: { ...request.headers, accept: "*/*", cookie: cookies[next++ % count] },
-        }),
-      },
-    ],
-  });
-  if (result.non2xx > 0 || result.errors > 0 || result.requests.total < count) {
-    throw new Error(`memory: ${result.requests.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors`);
-  }
+  // Two halves: RSS after the first half and after the second. Anything kept
+  // per session grows both alike; warming up (heap sizing) grows the first.
+  const half = async (amount: number) => {
+    const result = await run({
+      url: `${appUrl}/app?_data=${encodeURIComponent("routes/app._index")}`,
+      connections: options.connections,
+      pipelining: 1,
+      amount,
+      requests: [
+        {
+          method: "GET",
+          setupRequest: (request) => ({
+            ...request,
+            headers: { ...request.headers, accept: "*/*", cookie: cookies[next++ % count] },
+          }),
+        },
+      ],
+    });
+    if (result.non2xx > 0 || result.errors > 0 || result.requests.total < amount) {
+      throw new Error(`memory: ${result.requests.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors`);
+    }
+  };
+  await half(Math.floor(count / 2));
+  const rssMiddle = processRssBytes(pid) ?? Number.NaN;
+  await half(count - Math.floor(count / 2));
   const rssAfter = processRssBytes(pid) ?? Number.NaN;
   options.log(
     `  memory: ${count.toLocaleString("en")} distinct sessions, RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB -> ${(rssAfter / 2 ** 20).toFixed(0)} MiB`,
   );
-  return { sessions: count, rssBefore, rssAfter };
+  return { sessions: count, rssBefore, rssMiddle, rssAfter };
 }
