@@ -29,6 +29,7 @@ const { values } = parseArgs({
     smoke: { type: "boolean", default: false },
     out: { type: "string" },
     sizes: { type: "string" },
+    render: { type: "string" },
   },
 });
 
@@ -167,15 +168,26 @@ async function main() {
     await cleanupPair.close();
   }
 
+  // The measurements themselves, so the report can be re-rendered (`--render <file>`) without measuring again.
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, "benchmarks.json"), `${JSON.stringify(report, null, 1)}\n`);
+  writeReport(report);
+  log(`wrote ${path.join(outDir, "BENCHMARKS.md")} and benchmarks.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+function writeReport(report: BenchReport) {
   const { markdown, svg, table } = renderReport(report);
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, "BENCHMARKS.md"), markdown);
   fs.writeFileSync(path.join(outDir, "benchmarks.svg"), svg);
   process.stdout.write(`${table}\n`);
-  log(`wrote ${path.join(outDir, "BENCHMARKS.md")} and benchmarks.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-main().then(
+const run = values.render
+  ? async () => writeReport(JSON.parse(fs.readFileSync(values.render as string, "utf8")) as BenchReport)
+  : main;
+
+run().then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);

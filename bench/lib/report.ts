@@ -184,6 +184,10 @@ function cleanupTargets(c: CleanupResult | null): Target[] {
       goal: "≤ 10 s",
       measured: `${c.seconds.toFixed(2)} s`,
       met: c.seconds <= 10,
+      whenMissed:
+        "each batch of 1,000 rows is its own committed transaction, so the time is mostly commits and index upkeep competing " +
+        "for two cores and one disk with everything else the machine runs (see the load average); a quiet machine (4.8 s on the " +
+        "last quiet run) or a larger SESSION_CLEANUP_BATCH_SIZE closes it",
     },
     {
       name: "live requireAppSession p99 during cleanup",
@@ -192,8 +196,8 @@ function cleanupTargets(c: CleanupResult | null): Target[] {
       met: c.liveDuring.p99 <= 5000,
       whenMissed:
         "Compare the p99 before cleanup (below): four live loops on two cores already sit near the goal, and the cleanup's " +
-        "database process takes one core while it runs. Smaller batches or a pause between them trade total time (well inside " +
-        "its 10 s) for tail latency; a database on its own host closes it.",
+        "database process takes one core while it runs. Smaller batches or a pause between them trade total time for tail " +
+        "latency; a database on its own host closes it.",
     },
   ];
 }
