@@ -2,11 +2,11 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireBetterAuthSession } from "./better-auth.server";
-import { layoutData } from "./fixtures";
+import { benchLayoutData } from "./layout-data.server";
 
 export { default } from "~/routes/app";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireBetterAuthSession(request);
-  return json(layoutData);
+  return json(benchLayoutData());
 }
