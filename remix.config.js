@@ -23,8 +23,14 @@ export default {
             route("bench/plain", "bench/plain-layout.tsx", () => {
               route("", "bench/plain-index.tsx", { index: true });
             });
+            route("bench/roundtrip", "bench/roundtrip-layout.tsx", () => {
+              route("", "bench/roundtrip-index.tsx", { index: true });
+            });
             route("bench/cookie", "bench/cookie-layout.tsx", () => {
               route("", "bench/cookie-index.tsx", { index: true });
+            });
+            route("bench/better-auth", "bench/better-auth-layout.tsx", () => {
+              route("", "bench/better-auth-index.tsx", { index: true });
             });
             route("bench/reverify", "bench/reverify-layout.tsx", () => {
               route("", "bench/reverify-index.tsx", { index: true });

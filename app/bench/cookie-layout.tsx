@@ -2,11 +2,11 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireCookieSession } from "./cookie-session.server";
-import { layoutData } from "./fixtures";
+import { benchLayoutData } from "./layout-data.server";
 
 export { default } from "~/routes/app";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const data = await requireCookieSession(request);
-  return json({ ...layoutData, platform: data.platform as "commerce7", theme: data.theme as "light" });
+  return json({ ...benchLayoutData(), platform: data.platform as "commerce7", theme: data.theme as "light" });
 }

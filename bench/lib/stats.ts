@@ -125,3 +125,43 @@ export async function repeatPaired(
     b: { p50: figure(out.b.p50), p99: figure(out.b.p99) },
   };
 }
+
+/**
+ * Any number of measurements taken in turn (a, b, c, a, b, c, ...), each
+ * repetition reduced to p50 and p99 per measurement: repeatPaired for more
+ * than two (floor, wrapper, check, peer side by side in one loop).
+ */
+export async function repeatInterleaved(
+  reps: number,
+  count: number,
+  fns: Array<(i: number) => Promise<unknown>>,
+  warmup = Math.min(200, count),
+): Promise<Array<{ p50: Figure; p99: Figure }>> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn(i);
+  const p50s = fns.map(() => [] as number[]);
+  const p99s = fns.map(() => [] as number[]);
+  for (let r = 0; r < reps; r++) {
+    const samples = fns.map(() => new Array<number>(count));
+    for (let i = 0; i < count; i++) {
+      for (let f = 0; f < fns.length; f++) {
+        const start = process.hrtime.bigint();
+        await fns[f](i);
+        samples[f][i] = Number(process.hrtime.bigint() - start) / 1000;
+      }
+    }
+    samples.forEach((s, f) => {
+      const d = distribution(s);
+      p50s[f].push(d.p50);
+      p99s[f].push(d.p99);
+    });
+  }
+  return fns.map((_, f) => ({ p50: figure(p50s[f]), p99: figure(p99s[f]) }));
+}
+
+/** Process CPU (user + system) per call of `fn`, in microseconds, over `count` calls. */
+export async function cpuMicrosPerCall(count: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  const start = process.cpuUsage();
+  for (let i = 0; i < count; i++) await fn(i);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / count;
+}

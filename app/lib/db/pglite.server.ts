@@ -97,14 +97,22 @@ function plainLiteral(value: unknown): string | null {
   return null;
 }
 
-export async function openPglite(dataDir: string): Promise<SqlDatabase> {
-  const inMemory = dataDir.startsWith("memory://");
+/**
+ * `instance`: wrap a PGlite the caller made (the benchmark times PGlite's own
+ * `query` on the same instance as the floor); `dataDir` is then ignored.
+ */
+export async function openPglite(dataDir: string, options: { instance?: PGlite } = {}): Promise<SqlDatabase> {
+  const inMemory = options.instance !== undefined || dataDir.startsWith("memory://");
   const release = inMemory ? () => {} : acquireLock(dataDir);
   let pg: PGlite;
   try {
     if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
-    const { PGlite } = await import("@electric-sql/pglite");
-    pg = await PGlite.create(inMemory ? undefined : dataDir);
+    if (options.instance) {
+      pg = options.instance;
+    } else {
+      const { PGlite } = await import("@electric-sql/pglite");
+      pg = await PGlite.create(inMemory ? undefined : dataDir);
+    }
   } catch (error) {
     release();
     throw error;

@@ -98,10 +98,9 @@ export type AppSessionRecord = z.output<typeof appSessionSchema>;
 export const validationStatusSchema = z.enum(["valid", "unknown", "revoked", "expired", "idle"]);
 export type ValidationStatus = z.infer<typeof validationStatusSchema>;
 
-const validationSchema = z.object({
-  status: validationStatusSchema,
-  session: appSessionSchema.nullable(),
-});
+const touchSchema = z
+  .object({ last_activity_at: date, idle_expires_at: date, updated_at: date })
+  .transform((r) => ({ lastActivityAt: r.last_activity_at, idleExpiresAt: r.idle_expires_at, updatedAt: r.updated_at }));
 
 const cleanupSchema = z.object({
   app_sessions_removed: count,
@@ -393,12 +392,26 @@ export class Store {
     touchIntervalSeconds: number,
     now: Date,
   ): Promise<{ status: ValidationStatus; session: AppSessionRecord | null }> {
-    const rows = await this.db.rows("validate_app_session", {
+    // The read is a plain indexed lookup (app_session_check, inlined by the
+    // planner); the activity write is a second call made only when the read
+    // says it is due, at most once per touch interval per session.
+    const [row] = await this.db.rows("app_session_check", {
       p_token_hash: tokenHash,
       p_touch_interval_seconds: touchIntervalSeconds,
       p_now: now,
     });
-    return validationSchema.parse(rows[0]);
+    if (!row) return { status: "unknown", session: null };
+    const status = validationStatusSchema.parse(row.status);
+    const session = appSessionSchema.parse(row);
+    if (row.touch_due === true) {
+      const [touched] = await this.db.rows("touch_app_session", {
+        p_session_id: session.id,
+        p_touch_interval_seconds: touchIntervalSeconds,
+        p_now: now,
+      });
+      if (touched) Object.assign(session, touchSchema.parse(touched));
+    }
+    return { status, session };
   }
 
   async updateAppSession(sessionId: string, patch: AppSessionPatch, now: Date): Promise<AppSessionRecord | null> {
