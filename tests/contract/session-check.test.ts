@@ -1,5 +1,5 @@
 /**
- * The session check on every request is a plain read (decision 007), on
+ * The session check on every request is a plain read (decision 008), on
  * every backend: it writes nothing while the session's activity is fresh,
  * the planner inlines it into an index lookup, it keeps no validity in the
  * process (a session revoked by anyone, another instance included, is refused
