@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Cron } from "croner";
+import proxyAddr from "proxy-addr";
 import { z } from "zod";
 
 export class ConfigError extends Error {
@@ -70,6 +71,94 @@ const keyList = z.preprocess(
     .pipe(z.array(z.instanceof(Buffer)).min(1))
     .optional(),
 );
+
+// --- production safety (issue 13): weak secrets, http APP_URL, trust proxy --
+
+/**
+ * Is this secret too predictable to sign cookies with? A generated secret
+ * (`openssl rand -base64 32`: 43 characters of ~64 symbols) passes with a wide
+ * margin; what fails is what a person types: one character repeated, a short
+ * unit repeated ("abcabc…", "0123456789abcdef0123456789abcdef"), a run of
+ * consecutive characters ("abcdefgh…"), or text whose
+ * characters carry under 128 bits by their own frequencies (Shannon estimate).
+ */
+export function weakSecretReason(secret: string): string | null {
+  const chars = [...secret];
+  for (let unit = 1; unit <= chars.length / 2; unit++) {
+    if (chars.length % unit === 0 && chars.every((c, i) => c === chars[i % unit])) {
+      return unit === 1 ? "one character repeated" : `a ${unit}-character pattern repeated`;
+    }
+  }
+  // Alphabet and keyboard-order runs ("abcdefgh…", "12345678…"): random text has under 20% such neighbours.
+  const runs = chars.slice(1).filter((c, i) => Math.abs(c.codePointAt(0)! - chars[i].codePointAt(0)!) <= 1).length;
+  if (runs >= 0.75 * (chars.length - 1)) return "mostly a run of consecutive characters";
+  const counts = new Map<string, number>();
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bitsPerChar = 0;
+  for (const n of counts.values()) bitsPerChar -= (n / chars.length) * Math.log2(n / chars.length);
+  const bits = bitsPerChar * chars.length;
+  return bits < 128 ? `about ${Math.floor(bits)} bits of entropy, under 128` : null;
+}
+
+/**
+ * Is this 32-byte key visibly not random? Fewer than 16 distinct byte values
+ * (all zero, 00…01, a repeated pattern): 32 random bytes have that with a
+ * probability below 1e-20, so a real key is never refused.
+ */
+export function weakKeyReason(key: Buffer): string | null {
+  const distinct = new Set(key).size;
+  return distinct < 16 ? `only ${distinct} distinct byte value${distinct === 1 ? "" : "s"}: not random` : null;
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Loopback stays usable over http (a production build tried locally); anything else must be https. */
+export function isLoopbackUrl(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname);
+}
+
+/**
+ * TRUST_PROXY: which X-Forwarded-For hops Express may believe (its "trust
+ * proxy" setting). A hop count (the proxies in front of the app), or a list of
+ * the proxies' addresses, subnets or proxy-addr names (loopback, linklocal,
+ * uniquelocal). Unset: the connection's own address, which nobody can spoof.
+ * `true` is refused: it makes Express take the leftmost address, which the
+ * client writes itself.
+ */
+export type TrustProxy = false | number | string[];
+const trustProxy = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): TrustProxy => {
+      const text = value?.trim().toLowerCase();
+      if (text === undefined || text === "false" || text === "0" || text === "off") return false;
+      if (text === "true") {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            '"true" believes the leftmost X-Forwarded-For address, which any client can write: set the number of proxies in front of the app (e.g. 1), or their addresses (e.g. loopback, 10.0.0.0/8); see docs/DEPLOY.md',
+        });
+        return z.NEVER;
+      }
+      if (/^\d+$/.test(text)) return Number(text);
+      const list = text.split(",").map((s) => s.trim()).filter(Boolean);
+      try {
+        // The parser Express itself uses for this setting: what passes here is what Express will apply.
+        proxyAddr.compile(list);
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be a hop count or a list of addresses, subnets or loopback/linklocal/uniquelocal (${(error as Error).message})`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    }),
+);
+
+// --- end production safety ---------------------------------------------------
 
 // --- operations (issue 7): rate limits, cleanup schedule, binding, metrics ----
 
@@ -233,6 +322,7 @@ const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).optional()),
   APP_URL: optionalUrl,
+  TRUST_PROXY: trustProxy,
   SESSION_SECRET: secretList,
   TOKEN_ENCRYPTION_KEY: keyList,
 
@@ -408,6 +498,25 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     if (!sessionSecret) problems.push("SESSION_SECRET: required in production (openssl rand -base64 32)");
     if (!encryptionKey) problems.push("TOKEN_ENCRYPTION_KEY: required in production (openssl rand -base64 32)");
     if (!resolveAppUrl(raw)) problems.push("APP_URL: required in production (the public https URL of the app)");
+    // --- production safety (issue 13) ---
+    for (const secret of sessionSecret ?? []) {
+      const weak = weakSecretReason(secret);
+      if (weak) problems.push(`SESSION_SECRET: too predictable (${weak}); use a random one (openssl rand -base64 32)`);
+    }
+    for (const key of encryptionKey ?? []) {
+      const weak = weakKeyReason(key);
+      if (weak) problems.push(`TOKEN_ENCRYPTION_KEY: not a random key (${weak}); use openssl rand -base64 32`);
+    }
+    const publicUrl = resolveAppUrl(raw);
+    if (publicUrl) {
+      const url = new URL(publicUrl);
+      if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackUrl(url))) {
+        problems.push(
+          "APP_URL: must be https in production (http only on loopback): session cookies are Secure and the admins frame only https",
+        );
+      }
+    }
+    // --- end production safety ---
   } else if (!sessionSecret || !encryptionKey) {
     devSecretsFile = path.resolve(
       raw.NODE_ENV === "test" ? path.join(".data", "test-secrets.json") : path.join(".data", "dev-secrets.json"),

@@ -5,14 +5,15 @@
  */
 import { startCleanupSchedule, stopCleanupSchedule } from "~/lib/cleanup.server";
 import { closeStore, getStore } from "~/lib/db/index.server";
-import { ConfigError, env } from "~/lib/env.server";
+import { ConfigError, env, type TrustProxy } from "~/lib/env.server";
 import { logger } from "~/lib/log.server";
 
 export interface BootResult {
   port: number;
   appUrl: string;
   backend: string;
-  trustProxy: string | boolean;
+  /** Express "trust proxy": false, a hop count or the proxies' addresses (TRUST_PROXY, checked in env.server.ts). */
+  trustProxy: TrustProxy;
   /** Set when development secrets were generated because none were configured. */
   devSecretsFile: string | null;
 }
@@ -33,15 +34,9 @@ export async function boot(): Promise<BootResult> {
     port: settings.PORT,
     appUrl: settings.APP_URL,
     backend: store.kind,
-    trustProxy: process.env.TRUST_PROXY ? parseTrustProxy(process.env.TRUST_PROXY) : false,
+    trustProxy: settings.TRUST_PROXY,
     devSecretsFile: settings.devSecretsFile,
   };
-}
-
-function parseTrustProxy(value: string): string | boolean {
-  if (value === "true") return true;
-  if (value === "false") return false;
-  return value; // express accepts hop counts, "loopback", subnets...
 }
 
 export async function shutdown(): Promise<void> {

@@ -18,6 +18,7 @@ import { logSessionEvent, recordAuthFailure, recordSessionEnded } from "~/lib/au
 import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import type { AppSessionPatch, AppSessionRecord, Theme } from "~/lib/db/store.server";
+import { refuseEntryOutsideAdmin } from "~/lib/entry-guard.server";
 import { env } from "~/lib/env.server";
 import { originOf, sessionRequiredResponse, withDatabase, type SessionEndReason } from "~/lib/http.server";
 import { metrics } from "~/lib/metrics.server";
@@ -333,6 +334,7 @@ async function findOrEnterSession(request: Request): Promise<AppSession> {
     if (request.method === "GET") {
       for (const handler of entryHandlers.values()) {
         if (handler.matches(request)) {
+          refuseEntryOutsideAdmin(request, handler.name); // login CSRF: only a frame or our own pages may enter
           if (handler.reuses) {
             const { bound } = await lookUpBoundSession(request);
             if (bound && handler.reuses(request, bound)) return bound;

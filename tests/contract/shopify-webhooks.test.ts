@@ -6,9 +6,17 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
 import "~/lib/platforms.server";
-import { sandboxWebhookPayload, signSandboxWebhook, type SandboxWebhookTopic } from "~/lib/sandbox/shopify.server";
+import {
+  DEFAULT_SANDBOX_USER,
+  sandboxWebhookPayload,
+  signSandboxSessionToken,
+  signSandboxWebhook,
+  uninstallSandboxApp,
+  type SandboxWebhookTopic,
+} from "~/lib/sandbox/shopify.server";
 import { requireAppSession } from "~/lib/sessions.server";
 import { handleShopifyWebhook } from "~/lib/shopify.server";
+import { withShopifyAdmin } from "~/lib/shopify/offline-access.server";
 import { availableBackends, useTestDatabase } from "../support/use-database";
 import { entryRequest, uniqueShop } from "../support/shopify";
 
@@ -32,9 +40,15 @@ for (const backend of availableBackends) {
       await requireAppSession(await entryRequest(shop)); // installed (token exchange) with one app session
     });
 
-    function delivery(topic: SandboxWebhookTopic, options: { webhookId?: string; body?: unknown; shop?: string } = {}) {
+    function delivery(topic: SandboxWebhookTopic, options: { webhookId?: string; body?: unknown; shop?: string; triggeredAt?: Date } = {}) {
       const body = JSON.stringify(options.body ?? sandboxWebhookPayload(topic, options.shop ?? shop));
-      return signSandboxWebhook({ shop: options.shop ?? shop, topic, body, webhookId: options.webhookId });
+      return signSandboxWebhook({ shop: options.shop ?? shop, topic, body, webhookId: options.webhookId, triggeredAt: options.triggeredAt });
+    }
+
+    /** The merchant uninstalls: Shopify revokes the app's tokens, then sends app/uninstalled. */
+    async function uninstall() {
+      uninstallSandboxApp(shop);
+      return send(delivery("app/uninstalled"));
     }
 
     async function send(d: { headers: Record<string, string>; body: string }, headers: Record<string, string> = {}) {
@@ -58,6 +72,7 @@ for (const backend of availableBackends) {
 
     it("app/uninstalled removes the shop's sessions and marks it uninstalled; the same delivery again changes nothing", async () => {
       expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      uninstallSandboxApp(shop); // Shopify revokes the app's tokens before it sends app/uninstalled
       const uninstall = delivery("app/uninstalled");
       expect(await send(uninstall)).toEqual({ status: 200, body: { ok: true, status: "processed" } });
       expect(await state()).toMatchObject({ client: { install_state: "uninstalled" }, appSessions: 0, platformSessions: 0 });
@@ -98,13 +113,79 @@ for (const backend of availableBackends) {
       expect(events.map((e) => e.event)).toEqual(["webhook.customers/data_request", "webhook.customers/redact"]);
     });
 
-    it("shop/redact deletes the client and everything it owns", async () => {
-      expect((await send(delivery("shop/redact"))).status).toBe(200);
+    it("shop/redact (48 hours after the uninstall) deletes the client and everything it owns", async () => {
+      expect((await uninstall()).body).toMatchObject({ status: "processed" });
+      advanceClock(48 * 3600_000);
+      expect(await send(delivery("shop/redact"))).toEqual({ status: 200, body: { ok: true, status: "processed" } });
       expect(await state()).toEqual({ client: null, appSessions: 0, platformSessions: 0, scope: null });
     });
 
+    // --- replays (issue 13): the HMAC covers neither the webhook id nor the triggered-at ---
+
+    it("a delivery without a valid triggered-at is refused (400) and changes nothing, whatever its topic", async () => {
+      for (const topic of ["app/uninstalled", "app/scopes_update", "shop/redact", "customers/redact"] as const) {
+        const d = delivery(topic);
+        for (const triggeredAt of ["", " ", "yesterday", "0", "2026-13-45T99:00:00Z", "1e12", new Date(now().getTime() + 3600_000).toISOString()]) {
+          const res = await send(d, { "X-Shopify-Triggered-At": triggeredAt, "X-Shopify-Webhook-Id": `replay-${Math.random()}` });
+          expect(res, `${topic} triggered at ${JSON.stringify(triggeredAt)}`).toMatchObject({ status: 400, body: { error: "invalid_triggered_at" } });
+        }
+        const withoutIt = { ...d, headers: { ...d.headers } };
+        delete (withoutIt.headers as Record<string, string>)["X-Shopify-Triggered-At"];
+        expect((await send(withoutIt)).status).toBe(400);
+      }
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+    });
+
+    it("app/uninstalled with a fresh triggered-at while Shopify still accepts the shop's token is ignored (a replay)", async () => {
+      const replay = delivery("app/uninstalled"); // signed body as captured; new id and time are the sender's choice
+      expect(await send(replay)).toEqual({ status: 200, body: { ok: true, status: "not_uninstalled" } });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+    });
+
+    it("a captured uninstall replayed after a reinstall with its old triggered-at is stale; a later genuine uninstall still applies", async () => {
+      uninstallSandboxApp(shop);
+      const captured = delivery("app/uninstalled");
+      expect((await send(captured)).body).toMatchObject({ status: "processed" });
+      advanceClock(1000);
+      await requireAppSession(await entryRequest(shop)); // reinstalled
+      const replay = await send(captured, { "X-Shopify-Webhook-Id": "replayed-with-a-new-id" });
+      expect(replay).toEqual({ status: 200, body: { ok: true, status: "stale" } });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+
+      advanceClock(1000);
+      expect((await uninstall()).body).toMatchObject({ status: "processed" });
+      expect(await state()).toMatchObject({ client: { install_state: "uninstalled" }, appSessions: 0, platformSessions: 0 });
+    });
+
+    it("an uninstall the app never received does not end a later reinstall when it finally arrives", async () => {
+      // Uninstalled while the app was down (no webhook), reinstalled: the entry's token exchange is the new install.
+      const lost = delivery("app/uninstalled", { triggeredAt: now() });
+      advanceClock(1000);
+      uninstallSandboxApp(shop);
+      // The app's next Admin API call finds the old token revoked and obtains a new one (token exchange): the reinstall.
+      const sessionToken = await signSandboxSessionToken({ shop, userId: DEFAULT_SANDBOX_USER });
+      await withShopifyAdmin(shop, sessionToken, (admin) => admin.request("query { shop { name } }"));
+      expect((await send(lost)).body).toMatchObject({ status: "stale" });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1 });
+    });
+
+    it("shop/redact for an installed shop deletes nothing, whatever triggered-at it claims", async () => {
+      for (const triggeredAt of [now(), new Date(now().getTime() - 3600_000)]) {
+        expect(await send(delivery("shop/redact", { triggeredAt }))).toEqual({ status: 200, body: { ok: true, status: "stale" } });
+      }
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+    });
+
+    it("app/scopes_update older than the current installation, or for an uninstalled shop, changes no scope", async () => {
+      const before = (await state()).scope;
+      const body = { id: 1, previous: ["read_products"], current: ["write_everything"] };
+      const old = delivery("app/scopes_update", { body, triggeredAt: new Date(now().getTime() - 60_000) });
+      expect(await send(old)).toEqual({ status: 200, body: { ok: true, status: "stale" } });
+      expect((await state()).scope).toBe(before);
+    });
+
     it("a bad HMAC gets 401 and touches nothing", async () => {
-      const d = delivery("shop/redact");
+      const d = delivery("customers/redact");
       const hmac = d.headers["X-Shopify-Hmac-Sha256"];
       const tampered = (hmac[0] === "A" ? "B" : "A") + hmac.slice(1);
       expect((await send(d, { "X-Shopify-Hmac-Sha256": tampered })).status).toBe(401);

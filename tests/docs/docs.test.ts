@@ -39,3 +39,36 @@ describe("documentation", () => {
     expect(settings.filter((name) => !deploy.includes(`\`${name}\``))).toEqual([]);
   });
 });
+
+describe("DEPLOY.md's production requirements are what the app enforces", () => {
+  it("every variable the list names is refused when missing, and nothing else is required", async () => {
+    const { ConfigError, parseEnv } = await import("~/lib/env.server");
+    const deploy = read("docs/DEPLOY.md");
+    const section = deploy.slice(deploy.indexOf("Required in production"), deploy.indexOf("| setting | default | what |"));
+    const listed = new Set([...section.matchAll(/^- `([A-Z0-9_]+)`/gm)].map((m) => m[1]));
+    const conditional = new Set([...section.matchAll(/^- with `[A-Z0-9_]+`: `([A-Z0-9_]+)` and\s+`([A-Z0-9_]+)`/gm)].flatMap((m) => [m[1], m[2]]));
+    const named = (source: Record<string, string>) => {
+      try {
+        parseEnv(source);
+        return [];
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        return error.problems.map((p) => p.slice(0, p.indexOf(":")));
+      }
+    };
+    expect([...listed].sort()).toEqual(["APP_URL", "SESSION_SECRET", "TOKEN_ENCRYPTION_KEY"]);
+    expect(new Set(named({ NODE_ENV: "production", PGLITE_DIR: "memory://" }))).toEqual(listed);
+    const production = {
+      NODE_ENV: "production",
+      PGLITE_DIR: "memory://",
+      APP_URL: "https://app.example.com",
+      SESSION_SECRET: "a8Kq2vLx9Zr4Tn7Wc1Yp5Hs3Jd6Fg0Bm+Ue/Qi",
+      TOKEN_ENCRYPTION_KEY: "f713f49d343545985f5e524b3721d79986de8cf2581e74b6d6342fa4f76cfa6e",
+    };
+    expect(named(production)).toEqual([]);
+    expect(new Set(named({ ...production, COMMERCE7_APP_ID: "id", COMMERCE7_APP_SECRET: "secret" }))).toEqual(
+      new Set([...conditional].filter((name) => name === "COMMERCE7_INSTALL_PASSWORD")),
+    );
+    expect(conditional).toEqual(new Set(["COMMERCE7_INSTALL_USER", "COMMERCE7_INSTALL_PASSWORD"]));
+  });
+});

@@ -4,7 +4,8 @@
  * repeated delivery is harmless, and a forged one is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signSandboxWebhook } from "~/lib/sandbox/shopify.server";
+import { randomUUID } from "node:crypto";
+import { sandboxWebhookPayload, signSandboxWebhook, type SandboxWebhookTopic } from "~/lib/sandbox/shopify.server";
 import { startApp, type RunningApp } from "../support/app-server";
 import { adminIframeSrc, browserGet, cookiesOf, platformCalls, sandboxSessionToken, storeOf, uniqueShop } from "../support/shopify";
 
@@ -86,8 +87,60 @@ describe("Shopify webhooks (sandbox deliveries)", () => {
     await install(shop);
     for (const topic of ["customers/data_request", "customers/redact"]) expect((await deliver(shop, topic)).status).toBe(200);
     expect(await bearerStatus(shop)).toBe(200);
-    expect((await deliver(shop, "shop/redact")).status).toBe(200);
+    expect((await deliver(shop, "app/uninstalled")).status).toBe(200);
+    expect((await deliver(shop, "shop/redact")).status).toBe(200); // Shopify sends it 48 hours after the uninstall
     expect(await bearerStatus(shop)).toBe(401);
+  });
+
+  describe("replayed deliveries (the HMAC covers neither X-Shopify-Webhook-Id nor X-Shopify-Triggered-At)", () => {
+    /** A delivery as an attacker captured it: the signed body and Shopify's headers. */
+    function captured(shop: string, topic: SandboxWebhookTopic, triggeredAt = new Date()) {
+      return signSandboxWebhook({ shop, topic, body: JSON.stringify(sandboxWebhookPayload(topic, shop)), triggeredAt });
+    }
+    async function replay(delivery: { headers: Record<string, string>; body: string }, headers: Record<string, string | null>) {
+      const sent: Record<string, string> = { ...delivery.headers, "X-Shopify-Webhook-Id": randomUUID() };
+      for (const [name, value] of Object.entries(headers)) {
+        if (value === null) delete sent[name];
+        else sent[name] = value;
+      }
+      const res = await fetch(`${app.url}/webhooks/shopify`, { method: "POST", headers: sent, body: delivery.body });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    }
+
+    it("app/uninstalled with an empty, missing, unparsable or future X-Shopify-Triggered-At: 400, and the re-installed shop keeps its sessions", async () => {
+      const shop = uniqueShop("replay-empty");
+      const cookie = await install(shop);
+      const delivery = captured(shop, "app/uninstalled");
+      for (const triggeredAt of ["", null, "yesterday", "2999-01-01T00:00:00Z"]) {
+        const res = await replay(delivery, { "X-Shopify-Triggered-At": triggeredAt });
+        expect(res, `triggered-at ${JSON.stringify(triggeredAt)}`).toMatchObject({ status: 400, body: { error: "invalid_triggered_at" } });
+      }
+      expect((await browserGet(app, "/app", { cookie })).status).toBe(200);
+      expect(await bearerStatus(shop)).toBe(200);
+    });
+
+    it("a captured app/uninstalled replayed after a reinstall: 200 (stale, no retry) and the shop keeps its sessions, whatever time it claims", async () => {
+      const shop = uniqueShop("replay-reinstalled");
+      await install(shop);
+      const delivery = captured(shop, "app/uninstalled");
+      await deliver(shop, "app/uninstalled"); // the genuine uninstall
+      const cookie = await install(shop); // and a reinstall
+      // Its own (old) time: older than the reinstall.
+      expect(await replay(delivery, {})).toEqual({ status: 200, body: { ok: true, status: "stale" } });
+      // A fresh time: Shopify still accepts the shop's token, so the app is installed.
+      expect(await replay(delivery, { "X-Shopify-Triggered-At": new Date().toISOString() })).toEqual({ status: 200, body: { ok: true, status: "not_uninstalled" } });
+      expect((await browserGet(app, "/app", { cookie })).status).toBe(200);
+      expect(await bearerStatus(shop)).toBe(200);
+    });
+
+    it("shop/redact replayed against an installed shop deletes nothing (200 stale)", async () => {
+      const shop = uniqueShop("replay-redact");
+      const cookie = await install(shop);
+      for (const triggeredAt of [new Date(), new Date(Date.now() - 86_400_000)]) {
+        expect(await replay(captured(shop, "shop/redact", triggeredAt), {})).toEqual({ status: 200, body: { ok: true, status: "stale" } });
+      }
+      expect((await browserGet(app, "/app", { cookie })).status).toBe(200);
+    });
   });
 
   it("GET is not a delivery", async () => {

@@ -21,7 +21,7 @@ export const TEST_APP_ENV = {
   NODE_ENV: "test",
   APP_URL: "https://app.test.example",
   SESSION_SECRET: "test-session-secret-0123456789abcdef0123456789",
-  TOKEN_ENCRYPTION_KEY: "0000000000000000000000000000000000000000000000000000000000000001",
+  TOKEN_ENCRYPTION_KEY: "f713f49d343545985f5e524b3721d79986de8cf2581e74b6d6342fa4f76cfa6e",
   PGLITE_DIR: "memory://",
   // Tests that start the app with NODE_ENV=production run it on the in-memory PGlite on purpose.
   ALLOW_PGLITE_IN_PRODUCTION: "1",

@@ -73,3 +73,24 @@ export async function migrate(db: SqlDatabase, dir = migrationsDir()): Promise<M
     return applied;
   });
 }
+
+let knownVersions: string[] | undefined;
+
+/** The migrations this build ships (read once: they do not change while it runs). */
+export function knownMigrationVersions(): string[] {
+  knownVersions ??= listMigrations().map((m) => m.version);
+  return knownVersions;
+}
+
+/**
+ * Which of the build's migrations the database lacks, in order; empty when
+ * it is up to date. (A database ahead of the build, during a rolling deploy,
+ * is fine: migrations only add.)
+ */
+export async function pendingMigrations(store: { appliedMigrations(): Promise<string[] | null> }): Promise<string[]> {
+  const known = knownMigrationVersions();
+  const applied = await store.appliedMigrations();
+  if (applied === null) return known;
+  const done = new Set(applied);
+  return known.filter((version) => !done.has(version));
+}

@@ -137,7 +137,8 @@ export async function openPglite(dataDir: string, options: { instance?: PGlite }
       }
       if (name) {
         try {
-          const [result] = await pg.exec(`execute ${name}(${literals.join(", ")})`);
+          // `execute fn_1()` is a syntax error: a function without arguments is executed without parentheses.
+          const [result] = await pg.exec(literals.length > 0 ? `execute ${name}(${literals.join(", ")})` : `execute ${name}`);
           return (result?.rows ?? []) as Record<string, unknown>[];
         } catch (error) {
           throw toDatabaseError(error);

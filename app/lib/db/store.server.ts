@@ -366,6 +366,22 @@ export class Store {
     return this.db.ping();
   }
 
+  /**
+   * The migrations this database has applied (supabase/migrations versions),
+   * or null when it predates the function that tells (never migrated, or
+   * migrated before 20261206300000): then it is behind whatever the build has.
+   */
+  async appliedMigrations(): Promise<string[] | null> {
+    try {
+      return z.array(z.string()).parse(await this.db.scalar("applied_migrations", {}));
+    } catch (error) {
+      // 42883 undefined_function (Postgres, PGlite); PGRST202 function not found (PostgREST); 3F000 no schema.
+      const code = (error as { code?: unknown }).code;
+      if (code === "42883" || code === "PGRST202" || code === "3F000" || code === "42P01") return null;
+      throw error;
+    }
+  }
+
   // --- app sessions -------------------------------------------------------
 
   async createAppSession(input: NewAppSession, now: Date): Promise<AppSessionRecord> {

@@ -8,15 +8,31 @@
  * validated per topic (zod) and must name the same shop as the
  * X-Shopify-Shop-Domain header. Each delivery is applied once
  * (process_shopify_webhook records its id in the same transaction).
+ *
+ * Replays. Neither X-Shopify-Webhook-Id nor X-Shopify-Triggered-At is under
+ * the HMAC, so a captured delivery can be sent again with a new id and any
+ * time. Every topic that destroys or changes data is therefore checked
+ * against something the sender cannot choose (docs/SECURITY.md, S70):
+ *   - a delivery without a valid triggered-at is refused (400): Shopify always
+ *     sends one; one older than the shop's latest install is ignored (200
+ *     "stale", so Shopify stops retrying a delivery the reinstall overtook);
+ *   - app/uninstalled is applied only when Shopify confirms it: the shop's
+ *     offline token must be refused (401), as it is once the app is
+ *     uninstalled. A token that still works means the app is installed, and
+ *     the delivery is ignored (200 "not_uninstalled");
+ *   - shop/redact deletes only a shop that is not installed (Shopify sends it
+ *     48 hours after an uninstall): an installed shop's data is in use.
  */
 import { WebhookValidationErrorReason } from "@shopify/shopify-api";
 import { z } from "zod";
 import { now } from "~/lib/clock.server";
+import type { Store } from "~/lib/db/store.server";
 import { getStore } from "~/lib/db/index.server";
 import { jsonError, withDatabase } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
 import { webhookRejected } from "./auth-failures.server";
 import { shopify, shopifyConfigured } from "./config.server";
+import { ShopifyReauthorizationRequiredError, ShopifyUnavailableError, withShopifyAdmin } from "./offline-access.server";
 
 /** Our topics' bodies are small; anything much bigger is not one of them. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -53,6 +69,39 @@ function isTopic(value: string): value is Topic {
 
 function ok(status: string): Response {
   return Response.json({ ok: true, status }, { headers: { "Cache-Control": "no-store" } });
+}
+
+/** Shopify's clock and ours may differ a little; a delivery from further in the future than this is not Shopify's. */
+const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+/** X-Shopify-Triggered-At (shopify-triggered-at for events): an ISO 8601 time, not in the future. */
+function triggeredAtOf(value: string | undefined): Date | null {
+  if (!value || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/.test(value.trim())) return null;
+  const at = new Date(value.trim());
+  if (Number.isNaN(at.getTime()) || at.getTime() > now().getTime() + MAX_FUTURE_SKEW_MS) return null;
+  return at;
+}
+
+/**
+ * Does Shopify confirm that the app is uninstalled from this shop? One cheap
+ * Admin API call with the stored offline token: refused (or no token left)
+ * means yes. Only asked when the delivery would change something (the shop
+ * is installed, and was installed before the delivery's time).
+ */
+async function uninstallConfirmed(store: Store, shop: string, triggeredAt: Date): Promise<boolean | "stale"> {
+  const client = await store.findClient("shopify", shop);
+  if (!client || client.installState !== "installed") return true; // nothing to end; the SQL records the delivery
+  if (client.installedAt && triggeredAt < client.installedAt) return "stale";
+  try {
+    await withShopifyAdmin(shop, null, (admin) => admin.request("query AppStillInstalled { shop { id } }"));
+    return false;
+  } catch (error) {
+    if (error instanceof ShopifyReauthorizationRequiredError) return true;
+    if (error instanceof ShopifyUnavailableError) throw error;
+    // Any other refusal cannot prove the app is installed: a genuine uninstall must not be lost.
+    logger.warn({ event: "shopify.uninstall_unconfirmed", shop, reason: (error as Error).message }, "could not confirm app/uninstalled with Shopify; applying it");
+    return true;
+  }
 }
 
 export async function handleShopifyWebhook(request: Request): Promise<Response> {
@@ -96,19 +145,34 @@ export async function handleShopifyWebhook(request: Request): Promise<Response> 
     return jsonError(400, "shop_mismatch", "The body names another shop than the X-Shopify-Shop-Domain header.");
   }
 
-  const triggeredAt = validation.webhookType === "webhooks" && validation.triggeredAt ? new Date(validation.triggeredAt) : null;
-  const status = await withDatabase(async () =>
-    (await getStore()).processShopifyWebhook(
-      {
-        webhookId: validation.webhookId,
-        topic,
-        shop,
-        scope: body.scope ?? null,
-        triggeredAt: triggeredAt && !Number.isNaN(triggeredAt.getTime()) ? triggeredAt : null,
-      },
-      now(),
-    ),
-  );
-  logger.info({ event: "shopify.webhook", topic, shop, webhookId: validation.webhookId, status }, "Shopify webhook");
+  const triggeredAt = triggeredAtOf(validation.triggeredAt);
+  if (!triggeredAt) {
+    return jsonError(400, "invalid_triggered_at", "The X-Shopify-Triggered-At header is missing, not a time, or in the future.");
+  }
+
+  const status = await withDatabase(async () => {
+    const store = await getStore();
+    if (topic === "app/uninstalled") {
+      let confirmed: boolean | "stale";
+      try {
+        confirmed = await uninstallConfirmed(store, shop, triggeredAt);
+      } catch (error) {
+        if (error instanceof ShopifyUnavailableError) return null;
+        throw error;
+      }
+      if (confirmed === false) return "not_uninstalled";
+    }
+    return store.processShopifyWebhook({ webhookId: validation.webhookId, topic, shop, scope: body.scope ?? null, triggeredAt }, now());
+  });
+  // Shopify could not say whether the app is still installed: 503, and Shopify retries the delivery.
+  if (status === null) return jsonError(503, "shopify_unavailable", "Shopify did not answer; the delivery will be retried.");
+  if (status === "not_uninstalled") {
+    logger.warn(
+      { event: "shopify.webhook_refuted", topic, shop, webhookId: validation.webhookId },
+      "app/uninstalled ignored: the shop's access token still works, so the app is installed (a replayed delivery?)",
+    );
+  } else {
+    logger.info({ event: "shopify.webhook", topic, shop, webhookId: validation.webhookId, status }, "Shopify webhook");
+  }
   return ok(status);
 }
