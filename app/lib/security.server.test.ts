@@ -6,11 +6,14 @@ describe("frame-ancestors", () => {
   const nodeEnv = process.env.NODE_ENV;
   afterEach(() => {
     process.env.NODE_ENV = nodeEnv;
+    delete process.env.ALLOW_PGLITE_IN_PRODUCTION;
     resetEnv();
   });
 
   function inProduction() {
     process.env.NODE_ENV = "production";
+    // Production wants a database server; these tests read the framing policy only.
+    process.env.ALLOW_PGLITE_IN_PRODUCTION = "1";
     resetEnv();
   }
 

@@ -56,6 +56,9 @@ for (const backend of availableBackends) {
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     }
 
+    /** After the entry: the shop's offline token and the staff member's online token (SHOPIFY_ONLINE_TOKENS). */
+    const INSTALLED_TOKENS = 2;
+
     async function state() {
       const [client] = await database().sql.query<{ install_state: string; organization_name: string | null }>(
         "select install_state, organization_name from clients where platform = 'shopify' and external_id = $1",
@@ -71,7 +74,7 @@ for (const backend of availableBackends) {
     }
 
     it("app/uninstalled removes the shop's sessions and marks it uninstalled; the same delivery again changes nothing", async () => {
-      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: INSTALLED_TOKENS });
       uninstallSandboxApp(shop); // Shopify revokes the app's tokens before it sends app/uninstalled
       const uninstall = delivery("app/uninstalled");
       expect(await send(uninstall)).toEqual({ status: 200, body: { ok: true, status: "processed" } });
@@ -81,7 +84,7 @@ for (const backend of availableBackends) {
       advanceClock(1000);
       await requireAppSession(await entryRequest(shop));
       expect(await send(uninstall)).toEqual({ status: 200, body: { ok: true, status: "duplicate" } });
-      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: INSTALLED_TOKENS });
     });
 
     it("an app/uninstalled that happened before the current installation (delivered late) keeps the installation", async () => {
@@ -92,7 +95,7 @@ for (const backend of availableBackends) {
         triggeredAt: new Date(now().getTime() - 60_000),
       });
       expect((await send(late)).body).toMatchObject({ status: "stale" });
-      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: INSTALLED_TOKENS });
     });
 
     it("app/scopes_update stores the new scope", async () => {
@@ -105,7 +108,7 @@ for (const backend of availableBackends) {
       for (const topic of ["customers/data_request", "customers/redact"] as const) {
         expect(await send(delivery(topic))).toEqual({ status: 200, body: { ok: true, status: "processed" } });
       }
-      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: INSTALLED_TOKENS });
       const events = await database().sql.query<{ event: string }>(
         "select e.event from session_events e join clients c on c.id = e.client_id where c.external_id = $1 and e.event like 'webhook.%' order by e.id",
         [shop],
@@ -133,13 +136,13 @@ for (const backend of availableBackends) {
         delete (withoutIt.headers as Record<string, string>)["X-Shopify-Triggered-At"];
         expect((await send(withoutIt)).status).toBe(400);
       }
-      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: INSTALLED_TOKENS });
     });
 
     it("app/uninstalled with a fresh triggered-at while Shopify still accepts the shop's token is ignored (a replay)", async () => {
       const replay = delivery("app/uninstalled"); // signed body as captured; new id and time are the sender's choice
       expect(await send(replay)).toEqual({ status: 200, body: { ok: true, status: "not_uninstalled" } });
-      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: INSTALLED_TOKENS });
     });
 
     it("a captured uninstall replayed after a reinstall with its old triggered-at is stale; a later genuine uninstall still applies", async () => {
@@ -150,7 +153,7 @@ for (const backend of availableBackends) {
       await requireAppSession(await entryRequest(shop)); // reinstalled
       const replay = await send(captured, { "X-Shopify-Webhook-Id": "replayed-with-a-new-id" });
       expect(replay).toEqual({ status: 200, body: { ok: true, status: "stale" } });
-      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: INSTALLED_TOKENS });
 
       advanceClock(1000);
       expect((await uninstall()).body).toMatchObject({ status: "processed" });
@@ -173,7 +176,7 @@ for (const backend of availableBackends) {
       for (const triggeredAt of [now(), new Date(now().getTime() - 3600_000)]) {
         expect(await send(delivery("shop/redact", { triggeredAt }))).toEqual({ status: 200, body: { ok: true, status: "stale" } });
       }
-      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: INSTALLED_TOKENS });
     });
 
     it("app/scopes_update older than the current installation, or for an uninstalled shop, changes no scope", async () => {
@@ -193,7 +196,7 @@ for (const backend of availableBackends) {
       const withoutHmac = { ...d, headers: { ...d.headers } };
       delete (withoutHmac.headers as Record<string, string>)["X-Shopify-Hmac-Sha256"];
       expect((await send(withoutHmac)).status).toBe(401);
-      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: 1 });
+      expect(await state()).toMatchObject({ client: { install_state: "installed" }, appSessions: 1, platformSessions: INSTALLED_TOKENS });
       // The delivery id was not consumed: the genuine delivery still applies.
       expect((await send(d)).body).toMatchObject({ status: "processed" });
     });
