@@ -3,19 +3,20 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Card, InlineStack, Page, Text } from "@shopify/polaris";
 import { useEffect, useState } from "react";
-import { handleSandboxAdminAction, sandboxAdminPage } from "~/lib/sandbox/commerce7.server";
-import { requireSandbox } from "~/lib/sandbox/index.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
 
 export const meta: MetaFunction = () => [{ title: "Commerce7 admin (sandbox)" }];
 
 /** /sandbox/commerce7/admin: the local stand-in for the Commerce7 admin, framing the app. */
 export async function loader({ request }: LoaderFunctionArgs) {
-  requireSandbox("commerce7");
+  requireSandbox();
+  const { sandboxAdminPage } = await import("~/lib/sandbox/commerce7.server");
   return json(await sandboxAdminPage(request), { headers: { "Cache-Control": "no-store" } });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  requireSandbox("commerce7");
+  requireSandbox();
+  const { handleSandboxAdminAction } = await import("~/lib/sandbox/commerce7.server");
   return json(await handleSandboxAdminAction(request));
 }
 

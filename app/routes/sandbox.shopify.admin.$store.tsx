@@ -2,8 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState, type CSSProperties } from "react";
-import { requireSandbox } from "~/lib/sandbox/index.server";
-import { sandboxAdminFrame } from "~/lib/sandbox/shopify.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
 
 export const meta: MetaFunction = () => [{ title: "Shopify admin (sandbox)" }];
 
@@ -14,7 +13,8 @@ export const meta: MetaFunction = () => [{ title: "Shopify admin (sandbox)" }];
  * draws the app's `<ui-nav-menu>` in its sidebar as the real admin does.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  requireSandbox("shopify");
+  requireSandbox();
+  const { sandboxAdminFrame } = await import("~/lib/sandbox/shopify.server");
   const search = new URL(request.url).searchParams;
   const frame = await sandboxAdminFrame(params.store ?? "", { userId: search.get("user"), sid: search.get("sid") });
   if (!frame) throw json({ error: "not_found", message: "Not a sandbox store name." }, { status: 404 });
