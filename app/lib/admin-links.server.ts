@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { tenantIdSchema } from "~/lib/commerce7/config.server";
 import { env } from "~/lib/env.server";
-import { commerce7SandboxEnabled, sandboxAdminUrl, shopifySandboxEnabled } from "~/lib/sandbox/index.server";
+import { platformSandbox } from "~/lib/platform-plug.server";
 
 const shopDomain = z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/);
 
@@ -22,16 +22,18 @@ export function adminLinkFor(params: URLSearchParams): AdminLink | null {
     const shop = shopDomain.safeParse(params.get("shop"));
     if (!shop.success) return null;
     const store = shop.data.replace(/\.myshopify\.com$/, "");
-    const href = shopifySandboxEnabled()
-      ? sandboxAdminUrl(`/sandbox/shopify/admin/${store}`)
+    const sandbox = platformSandbox();
+    const href = sandbox
+      ? sandbox.shopify.adminUrl(store)
       : `https://admin.shopify.com/store/${store}/apps/${env().SHOPIFY_API_KEY ?? ""}`;
     return { platform, label: "Open the app in your Shopify admin", href };
   }
   if (platform === "commerce7") {
     const tenant = tenantIdSchema.safeParse(params.get("tenant"));
     if (!tenant.success) return null;
-    const href = commerce7SandboxEnabled()
-      ? sandboxAdminUrl(`/sandbox/commerce7/admin?${new URLSearchParams({ tenantId: tenant.data })}`)
+    const sandbox = platformSandbox();
+    const href = sandbox
+      ? sandbox.commerce7.adminUrl(tenant.data)
       : "https://admin.platform.commerce7.com";
     return { platform, label: "Open the app in your Commerce7 admin", href };
   }

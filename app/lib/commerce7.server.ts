@@ -12,9 +12,9 @@
  *   - the API CLIENT for the app's own calls: commerce7Api(tenantId)
  *     (commerce7/client.server.ts: timeouts, retries, zod, pagination).
  *
- * Settings: commerce7/config.server.ts. With no COMMERCE7_APP_ID outside
- * production, everything talks to the sandbox (sandbox/commerce7.server.ts)
- * in-process. See docs/COMMERCE7.md.
+ * Settings: commerce7/config.server.ts. When the composition root plugged in
+ * the platform sandbox (platform-plug.server.ts), everything talks to the
+ * sandbox's Commerce7, in-process. See docs/COMMERCE7.md.
  */
 import { z } from "zod";
 import { recordAuthFailure } from "~/lib/audit.server";
@@ -30,7 +30,7 @@ import { getStore } from "~/lib/db/index.server";
 import { themeSchema } from "~/lib/db/store.server";
 import { isDataRequest, jsonError } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
-import { handleSandboxApi } from "~/lib/sandbox/commerce7.server";
+import { platformSandbox } from "~/lib/platform-plug.server";
 import { issueSessionHandoff } from "~/lib/session-handoff.server";
 import { admitVerifiedEntry, registerEntryHandler, startAppSession, type AppSession } from "~/lib/sessions.server";
 
@@ -39,10 +39,11 @@ export { Commerce7Error } from "~/lib/commerce7/client.server";
 
 // --- connections ---------------------------------------------------------------
 
-/** fetch, except that calls to the sandbox stay in this process (see sandbox/commerce7.server.ts). */
+/** fetch, except that calls to the plugged sandbox stay in this process (see platform-plug.server.ts). */
 function transportFor(settings: Commerce7Settings): Transport {
-  if (!settings.sandbox) return (request) => fetch(request);
-  return (request) => (request.url.startsWith(settings.apiUrl) ? handleSandboxApi(request) : fetch(request));
+  const sandbox = settings.sandbox ? platformSandbox() : null;
+  if (!sandbox) return (request) => fetch(request);
+  return (request) => (request.url.startsWith(settings.apiUrl) ? sandbox.commerce7.fetch(request) : fetch(request));
 }
 
 function connection(tenantId: string, authorization: string, signal?: AbortSignal): Commerce7Connection {

@@ -1,4 +1,5 @@
 import { env } from "~/lib/env.server";
+import { platformSandbox } from "~/lib/platform-plug.server";
 
 /**
  * Response headers for pages the admin frames. server.js adds the same
@@ -27,8 +28,8 @@ export function frameAncestorsFor(framedBy: FramedBy = null): string {
         ? [COMMERCE7_ADMIN]
         : [SHOPIFY_ADMIN, ANY_SHOP, COMMERCE7_ADMIN];
   // Development and tests: the platform sandbox's admin pages on another site
-  // than the app (SANDBOX_ADMIN_URL; the settings refuse it in production).
-  const sandboxAdmin = env().SANDBOX_ADMIN_URL;
+  // than the app (SANDBOX_ADMIN_URL), only while the sandbox is plugged in.
+  const sandboxAdmin = platformSandbox()?.adminOrigin() ?? null;
   // 'self': the sandbox admin frames the app from its own origin; production has no sandbox.
   const self = env().isProduction ? [] : ["'self'"];
   const sources = [...self, ...admins, ...(sandboxAdmin ? [sandboxAdmin] : [])];

@@ -2,11 +2,15 @@
  * What server.js runs around the request handler: settings checked and the
  * database opened before the first request (a bad setting stops the process
  * with a message naming it), and resources released on shutdown.
+ *
+ * This is also the composition root: the one place that decides, at start-up,
+ * whether the platform sandbox is plugged in (plugSandboxIfAllowed).
  */
 import { startCleanupSchedule, stopCleanupSchedule } from "~/lib/cleanup.server";
 import { closeStore, getStore } from "~/lib/db/index.server";
 import { ConfigError, env, type TrustProxy } from "~/lib/env.server";
 import { logger } from "~/lib/log.server";
+import { plugPlatformSandbox, sandboxAllowed } from "~/lib/platform-plug.server";
 
 export interface BootResult {
   port: number;
@@ -18,8 +22,21 @@ export interface BootResult {
   devSecretsFile: string | null;
 }
 
+/**
+ * Plug the platform sandbox in when the settings allow it (outside
+ * production, no real platform credentials). Otherwise the sandbox's
+ * modules are never imported: this dynamic import is their only way in.
+ */
+export async function plugSandboxIfAllowed(): Promise<boolean> {
+  if (!sandboxAllowed()) return false;
+  const { createSandboxPlug } = await import("~/lib/sandbox/plug.server");
+  plugPlatformSandbox(createSandboxPlug());
+  return true;
+}
+
 export async function boot(): Promise<BootResult> {
   const settings = env();
+  if (await plugSandboxIfAllowed()) logger.info("platform sandbox plugged in: no platform credentials configured");
   const store = await getStore();
   try {
     await store.ping();

@@ -2,16 +2,17 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { z } from "zod";
 import { advanceClock, now } from "~/lib/clock.server";
-import { env } from "~/lib/env.server";
 import { jsonError } from "~/lib/http.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
 
 /**
  * POST /sandbox/clock {"advanceSeconds": n}: moves the app's clock (development
  * and tests only), so browser tests can watch a session expire without
- * waiting. 404 in production.
+ * waiting. 404 unless the platform sandbox is plugged in: never in
+ * production, never with real platform credentials.
  */
 export async function action({ request }: ActionFunctionArgs) {
-  if (env().isProduction) throw new Response("Not Found", { status: 404 });
+  requireSandbox();
   const body = z.object({ advanceSeconds: z.number().int().min(0).max(400 * 86400) }).safeParse(await request.json().catch(() => null));
   if (!body.success) throw jsonError(400, "bad_request", "Send {\"advanceSeconds\": <seconds>}.");
   advanceClock(body.data.advanceSeconds * 1000);
@@ -19,6 +20,6 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export function loader() {
-  if (env().isProduction) throw new Response("Not Found", { status: 404 });
+  requireSandbox();
   return json({ now: now().toISOString() }, { headers: { "Cache-Control": "no-store" } });
 }

@@ -3,15 +3,15 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Card, InlineStack, Page, Text } from "@shopify/polaris";
 import { useEffect, useRef, useState } from "react";
-import { handleSandboxAdminAction, sandboxAdminPage } from "~/lib/sandbox/commerce7.server";
-import { requireSandbox } from "~/lib/sandbox/index.server";
-import { sandboxAppPath } from "~/lib/sandbox/shopify.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
 
 export const meta: MetaFunction = () => [{ title: "Commerce7 admin (sandbox)" }];
 
 /** /sandbox/commerce7/admin: the local stand-in for the Commerce7 admin, framing the app. */
 export async function loader({ request }: LoaderFunctionArgs) {
-  requireSandbox("commerce7");
+  requireSandbox();
+  const { sandboxAdminPage } = await import("~/lib/sandbox/commerce7.server");
+  const { sandboxAppPath } = await import("~/lib/sandbox/shopify.server");
   const page = await sandboxAdminPage(request);
   // A reload reopens the app's page the admin last showed (kept in this page's URL as `path`).
   const path = sandboxAppPath(new URL(request.url).searchParams.get("path"));
@@ -19,7 +19,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  requireSandbox("commerce7");
+  requireSandbox();
+  const { handleSandboxAdminAction } = await import("~/lib/sandbox/commerce7.server");
   return json(await handleSandboxAdminAction(request));
 }
 

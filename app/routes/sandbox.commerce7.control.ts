@@ -1,14 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { handleSandboxControl } from "~/lib/sandbox/commerce7.server";
-import { requireSandbox } from "~/lib/sandbox/index.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
 
 /** GET: the sandbox's call counter and settings; POST (JSON): latency, failure modes, virtual time. */
 export async function loader({ request }: LoaderFunctionArgs) {
-  requireSandbox("commerce7");
+  requireSandbox();
+  const { handleSandboxControl } = await import("~/lib/sandbox/commerce7.server");
   return handleSandboxControl(request);
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  requireSandbox("commerce7");
+  requireSandbox();
+  const { handleSandboxControl } = await import("~/lib/sandbox/commerce7.server");
   return handleSandboxControl(request);
 }

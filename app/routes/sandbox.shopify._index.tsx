@@ -4,23 +4,18 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { BlockStack, Button, Card, InlineStack, Page, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
-import { requireSandbox } from "~/lib/sandbox/index.server";
-import {
-  deliverSandboxWebhook,
-  listSandboxShops,
-  sandboxPlatformCalls,
-  sandboxShopDomain,
-  storeNameOf,
-} from "~/lib/sandbox/shopify.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
+import type * as ShopifySandboxModule from "~/lib/sandbox/shopify.server";
 
 export const meta: MetaFunction = () => [{ title: "Shopify sandbox" }];
 
-export function loader() {
-  requireSandbox("shopify");
+export async function loader() {
+  requireSandbox();
+  const { listSandboxShops, sandboxPlatformCalls } = await import("~/lib/sandbox/shopify.server");
   return json({ shops: listSandboxShops(), calls: sandboxPlatformCalls() }, { headers: { "Cache-Control": "no-store" } });
 }
 
-const form = z.object({
+const formFor = ({ sandboxShopDomain }: typeof ShopifySandboxModule) => z.object({
   intent: z.enum(["open", "install", "uninstall"]),
   store: z.string().transform((s, ctx) => sandboxShopDomain(s) ?? (ctx.addIssue({ code: "custom", message: "Use letters, digits and dashes." }), z.NEVER)),
 });
@@ -30,8 +25,10 @@ const form = z.object({
  * the "App Store" (OAuth), or uninstall it (Shopify sends app/uninstalled).
  */
 export async function action({ request }: ActionFunctionArgs) {
-  requireSandbox("shopify");
-  const parsed = form.safeParse(Object.fromEntries(await request.formData()));
+  requireSandbox();
+  const sandbox = await import("~/lib/sandbox/shopify.server");
+  const { deliverSandboxWebhook, storeNameOf } = sandbox;
+  const parsed = formFor(sandbox).safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return json({ error: parsed.error.issues[0].message }, { status: 400 });
   const { intent, store } = parsed.data;
   if (intent === "install") return redirect(`/install/shopify?${new URLSearchParams({ shop: store })}`);

@@ -2,15 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState, type CSSProperties } from "react";
-import { requireSandbox } from "~/lib/sandbox/index.server";
-import {
-  DEFAULT_SANDBOX_USER,
-  sandboxAdminFrame,
-  sandboxAppPath,
-  sandboxBrowserId,
-  sandboxBrowserSid,
-  sandboxShopDomain,
-} from "~/lib/sandbox/shopify.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
 
 export const meta: MetaFunction = () => [{ title: "Shopify admin (sandbox)" }];
 
@@ -21,7 +13,10 @@ export const meta: MetaFunction = () => [{ title: "Shopify admin (sandbox)" }];
  * draws the app's `<ui-nav-menu>` in its sidebar as the real admin does.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  requireSandbox("shopify");
+  requireSandbox();
+  const { DEFAULT_SANDBOX_USER, sandboxAdminFrame, sandboxAppPath, sandboxBrowserId, sandboxBrowserSid, sandboxShopDomain } = await import(
+    "~/lib/sandbox/shopify.server"
+  );
   const search = new URL(request.url).searchParams;
   const headers = new Headers({ "Cache-Control": "no-store" });
   // Each browser its own admin login (sid), as Shopify does: a browser id in
@@ -40,7 +35,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const iframeSrc = frame.iframeSrc.replace(/\/app\?/, `${path}?`);
   return json({ ...frame, iframeSrc }, { headers });
 }
-
 
 interface NavItem {
   href: string;

@@ -2,14 +2,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, Page, Text } from "@shopify/polaris";
-import { requireSandbox } from "~/lib/sandbox/index.server";
-import { approveAuthorization, parseAuthorizeRequest } from "~/lib/sandbox/shopify.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
 
 export const meta: MetaFunction = () => [{ title: "Install app (Shopify sandbox)" }];
 
 /** GET /sandbox/shopify/authorize?shop&client_id&scope&redirect_uri&state: Shopify's OAuth consent page. */
-export function loader({ request }: LoaderFunctionArgs) {
-  requireSandbox("shopify");
+export async function loader({ request }: LoaderFunctionArgs) {
+  requireSandbox();
+  const { parseAuthorizeRequest } = await import("~/lib/sandbox/shopify.server");
   const parsed = parseAuthorizeRequest(new URL(request.url).searchParams);
   if (!parsed.ok) return json({ error: parsed.message, request: null }, { status: 400 });
   return json({ error: null, request: parsed.request });
@@ -17,7 +17,8 @@ export function loader({ request }: LoaderFunctionArgs) {
 
 /** POST: the merchant approves; Shopify redirects to the app's callback with a code. */
 export async function action({ request }: ActionFunctionArgs) {
-  requireSandbox("shopify");
+  requireSandbox();
+  const { approveAuthorization, parseAuthorizeRequest } = await import("~/lib/sandbox/shopify.server");
   const form = await request.formData();
   const parsed = parseAuthorizeRequest(new URLSearchParams([...form].map(([k, v]) => [k, String(v)])));
   if (!parsed.ok) return json({ error: parsed.message, request: null }, { status: 400 });

@@ -1,9 +1,9 @@
 import { json } from "@remix-run/node";
-import { requireSandbox } from "~/lib/sandbox/index.server";
-import { sandboxPlatformCalls } from "~/lib/sandbox/shopify.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
 
 /** GET /sandbox/shopify/calls: every call the app made to the sandboxed Shopify, by kind (tests read it). */
-export function loader() {
-  requireSandbox("shopify");
+export async function loader() {
+  requireSandbox();
+  const { sandboxPlatformCalls } = await import("~/lib/sandbox/shopify.server");
   return json(sandboxPlatformCalls(), { headers: { "Cache-Control": "no-store" } });
 }

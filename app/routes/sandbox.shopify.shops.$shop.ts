@@ -1,8 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { z } from "zod";
-import { requireSandbox } from "~/lib/sandbox/index.server";
-import { configureSandboxShop, sandboxShopDomain } from "~/lib/sandbox/shopify.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
 
 const settings = z.object({
   accessTokenTtlSeconds: z.number().int().min(1).max(365 * 86400).optional(),
@@ -12,7 +11,8 @@ const settings = z.object({
 
 /** POST /sandbox/shopify/shops/:shop (JSON): change a sandbox shop (token lifetime, granted scopes, revoke its tokens). */
 export async function action({ request, params }: ActionFunctionArgs) {
-  requireSandbox("shopify");
+  requireSandbox();
+  const { configureSandboxShop, sandboxShopDomain } = await import("~/lib/sandbox/shopify.server");
   const shop = sandboxShopDomain(params.shop ?? "");
   const parsed = settings.safeParse(await request.json().catch(() => null));
   if (!shop || !parsed.success) {

@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { z } from "zod";
-import { requireSandbox } from "~/lib/sandbox/index.server";
-import { deliverSandboxWebhook, SANDBOX_WEBHOOK_TOPICS, sandboxShopDomain } from "~/lib/sandbox/shopify.server";
+import { requireSandbox } from "~/lib/platform-plug.server";
+import type * as ShopifySandboxModule from "~/lib/sandbox/shopify.server";
 
-const delivery = z.object({
+const deliveryFor = ({ sandboxShopDomain, SANDBOX_WEBHOOK_TOPICS }: typeof ShopifySandboxModule) => z.object({
   shop: z.string().transform((s, ctx) => sandboxShopDomain(s) ?? (ctx.addIssue({ code: "custom", message: "not a sandbox shop" }), z.NEVER)),
   topic: z.enum(SANDBOX_WEBHOOK_TOPICS),
   webhookId: z.string().min(1).max(255).optional(),
@@ -17,9 +17,10 @@ const delivery = z.object({
  * sandbox shop, as Shopify does.
  */
 export async function action({ request }: ActionFunctionArgs) {
-  requireSandbox("shopify");
-  const parsed = delivery.safeParse(await request.json().catch(() => null));
+  requireSandbox();
+  const sandbox = await import("~/lib/sandbox/shopify.server");
+  const parsed = deliveryFor(sandbox).safeParse(await request.json().catch(() => null));
   if (!parsed.success) return json({ error: "invalid_request", message: parsed.error.issues[0].message }, { status: 400 });
-  const result = await deliverSandboxWebhook({ appOrigin: new URL(request.url).origin, ...parsed.data });
+  const result = await sandbox.deliverSandboxWebhook({ appOrigin: new URL(request.url).origin, ...parsed.data });
   return json(result);
 }

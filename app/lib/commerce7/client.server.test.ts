@@ -15,7 +15,8 @@ import {
   type Commerce7Connection,
   type Transport,
 } from "~/lib/commerce7/client.server";
-import { basicAuthorization, SANDBOX_API_PATH, sandboxAppCredentials } from "~/lib/commerce7/config.server";
+import { basicAuthorization } from "~/lib/commerce7/config.server";
+import { SANDBOX_API_PATH, sandboxAppCredentials } from "~/lib/sandbox/commerce7.server";
 import {
   configureSandbox,
   DEFAULT_LATENCY_MS,

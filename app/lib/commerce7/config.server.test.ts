@@ -2,7 +2,8 @@
  * Which Commerce7 the app talks to, and with which credentials, by settings.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { commerce7Settings, SANDBOX_API_PATH } from "~/lib/commerce7/config.server";
+import { commerce7Settings } from "~/lib/commerce7/config.server";
+import { SANDBOX_API_PATH } from "~/lib/sandbox/commerce7.server";
 import { resetEnv } from "~/lib/env.server";
 
 const KEYS = ["COMMERCE7_APP_ID", "COMMERCE7_APP_SECRET", "COMMERCE7_INSTALL_USER", "COMMERCE7_INSTALL_PASSWORD", "SESSION_SECRET"];

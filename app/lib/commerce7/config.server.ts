@@ -1,18 +1,14 @@
 /**
- * Commerce7 settings as the rest of the Commerce7 code uses them, sandbox
- * included: with no COMMERCE7_APP_ID outside production the app talks to the
- * local sandbox (app/lib/sandbox/commerce7.server.ts), whose credentials are
- * DERIVED here from SESSION_SECRET (so they are stable across restarts, differ
- * per installation, and no weak password is ever written down).
+ * Commerce7 settings as the rest of the Commerce7 code uses them: the real
+ * API and the configured credentials, or, when the composition root plugged
+ * in the platform sandbox, another Commerce7 at the sandbox's base URL with
+ * the sandbox's credentials (app/lib/platform-plug.server.ts).
  */
-import { createHmac } from "node:crypto";
 import { z } from "zod";
 import { env, type Env } from "~/lib/env.server";
-import { commerce7SandboxEnabled } from "~/lib/sandbox/index.server";
+import { platformSandbox, type PlatformPlug } from "~/lib/platform-plug.server";
 
 export const COMMERCE7_SCRIPT_URL = "https://dev-center.platform.commerce7.com/v2/commerce7.js";
-export const SANDBOX_PATH = "/sandbox/commerce7";
-export const SANDBOX_API_PATH = `${SANDBOX_PATH}/api/v1`;
 
 /** Commerce7 tenant ids are slugs ("spectra-winery"): the one validation of a tenantId we receive. */
 export const tenantIdSchema = z
@@ -25,21 +21,6 @@ export const tenantIdSchema = z
 export interface BasicCredentials {
   user: string;
   password: string;
-}
-
-/** A sandbox secret: HMAC(SESSION_SECRET, label). Never used outside the sandbox. */
-export function sandboxSecret(label: string): string {
-  return createHmac("sha256", env().SESSION_SECRET[0]).update(`commerce7-sandbox:${label}`).digest("base64url");
-}
-
-/** The sandbox's app id and secret (Basic auth of the app's own API calls). */
-export function sandboxAppCredentials(): BasicCredentials {
-  return { user: "commerce7-sandbox-app", password: sandboxSecret("app-secret") };
-}
-
-/** What the Dev Center would be told for the install URLs, when COMMERCE7_INSTALL_USER/PASSWORD are unset. */
-export function sandboxInstallCredentials(): BasicCredentials {
-  return { user: "commerce7-sandbox", password: sandboxSecret("install-password") };
 }
 
 export interface Commerce7Settings {
@@ -57,17 +38,18 @@ export interface Commerce7Settings {
   scriptUrl: string;
 }
 
-let cached: { source: Env; settings: Commerce7Settings } | undefined;
+let cached: { source: Env; plug: PlatformPlug | null; settings: Commerce7Settings } | undefined;
 
-/** Resolved once per parsed environment (tests that change the environment call resetEnv). */
+/** Resolved once per parsed environment and plug (tests that change the environment call resetEnv). */
 export function commerce7Settings(): Commerce7Settings {
   const e = env();
-  if (cached?.source !== e) cached = { source: e, settings: resolveSettings(e) };
+  const plug = platformSandbox();
+  if (cached?.source !== e || cached.plug !== plug) cached = { source: e, plug, settings: resolveSettings(e, plug) };
   return cached.settings;
 }
 
-function resolveSettings(e: Env): Commerce7Settings {
-  const sandbox = commerce7SandboxEnabled();
+function resolveSettings(e: Env, plug: PlatformPlug | null): Commerce7Settings {
+  const sandbox = plug?.commerce7 ?? null;
   const configuredInstall =
     e.COMMERCE7_INSTALL_USER && e.COMMERCE7_INSTALL_PASSWORD
       ? { user: e.COMMERCE7_INSTALL_USER, password: e.COMMERCE7_INSTALL_PASSWORD }
@@ -75,14 +57,14 @@ function resolveSettings(e: Env): Commerce7Settings {
   const configuredApp =
     e.COMMERCE7_APP_ID && e.COMMERCE7_APP_SECRET ? { user: e.COMMERCE7_APP_ID, password: e.COMMERCE7_APP_SECRET } : null;
   return {
-    sandbox,
-    apiUrl: (sandbox ? `${e.APP_URL}${SANDBOX_API_PATH}` : e.COMMERCE7_API_URL).replace(/\/+$/, ""),
-    appCredentials: sandbox ? sandboxAppCredentials() : configuredApp,
-    installCredentials: configuredInstall ?? (sandbox ? sandboxInstallCredentials() : null),
+    sandbox: sandbox !== null,
+    apiUrl: (sandbox ? sandbox.apiUrl() : e.COMMERCE7_API_URL).replace(/\/+$/, ""),
+    appCredentials: sandbox ? sandbox.appCredentials() : configuredApp,
+    installCredentials: configuredInstall ?? sandbox?.installCredentials() ?? null,
     timeoutMs: e.COMMERCE7_API_TIMEOUT_MS,
     maxRetryAfterMs: e.COMMERCE7_MAX_RETRY_AFTER_SECONDS * 1000,
     supportUrl: e.COMMERCE7_SUPPORT_URL,
-    scriptUrl: sandbox ? `${SANDBOX_PATH}/commerce7.js` : COMMERCE7_SCRIPT_URL,
+    scriptUrl: sandbox ? sandbox.scriptUrl : COMMERCE7_SCRIPT_URL,
   };
 }
 

@@ -24,17 +24,11 @@
  * app's PUBLIC address: behind a tunnel, a proxy, or in tests
  * (https://app.test.example, PORT=0) the server cannot reach itself through it.
  */
+import { createHmac } from "node:crypto";
 import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { isVirtualTime, now, setVirtualTime, sleep } from "~/lib/clock.server";
-import {
-  basicAuthorization,
-  commerce7Settings,
-  SANDBOX_API_PATH,
-  sandboxAppCredentials,
-  sandboxSecret,
-  tenantIdSchema,
-} from "~/lib/commerce7/config.server";
+import { basicAuthorization, commerce7Settings, tenantIdSchema, type BasicCredentials } from "~/lib/commerce7/config.server";
 import {
   handleCommerce7Activation,
   handleCommerce7Deactivation,
@@ -45,6 +39,33 @@ import { themeSchema } from "~/lib/db/store.server";
 import { env } from "~/lib/env.server";
 import { jsonError } from "~/lib/http.server";
 import { assertNotProduction } from "./index.server";
+
+export const SANDBOX_PATH = "/sandbox/commerce7";
+export const SANDBOX_API_PATH = `${SANDBOX_PATH}/api/v1`;
+
+// The sandbox's credentials are DERIVED from SESSION_SECRET, so they are
+// stable across restarts, differ per installation, and no weak password is
+// ever written down.
+
+/** A sandbox secret: HMAC(SESSION_SECRET, label). Never used outside the sandbox. */
+export function sandboxSecret(label: string): string {
+  return createHmac("sha256", env().SESSION_SECRET[0]).update(`commerce7-sandbox:${label}`).digest("base64url");
+}
+
+/** The sandbox's app id and secret (Basic auth of the app's own API calls). */
+export function sandboxAppCredentials(): BasicCredentials {
+  return { user: "commerce7-sandbox-app", password: sandboxSecret("app-secret") };
+}
+
+/** What the Dev Center would be told for the install URLs, when COMMERCE7_INSTALL_USER/PASSWORD are unset. */
+export function sandboxInstallCredentials(): BasicCredentials {
+  return { user: "commerce7-sandbox", password: sandboxSecret("install-password") };
+}
+
+/** The sandbox's API base URL: another Commerce7, on the app's own address. */
+export function sandboxApiUrl(): string {
+  return `${env().APP_URL}${SANDBOX_API_PATH}`;
+}
 
 export const FAILURE_MODES = ["none", "401", "429", "500", "hang"] as const;
 export type FailureMode = (typeof FAILURE_MODES)[number];

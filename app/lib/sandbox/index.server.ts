@@ -1,8 +1,10 @@
 /**
  * The platform sandbox: local stand-ins for Shopify and Commerce7 that speak
  * their real wire formats, so a newcomer (and the test suites) can install,
- * open, navigate and log out with no platform account. It never runs in
- * production: enabling it there throws, and its routes answer 404.
+ * open, navigate and log out with no platform account. It is plugged in by
+ * the composition root (server-lifecycle.server.ts) through
+ * platform-plug.server.ts, never in production: reaching it there throws,
+ * and its routes answer 404.
  */
 import { env } from "~/lib/env.server";
 
@@ -11,25 +13,6 @@ export class SandboxInProductionError extends Error {
     super("The platform sandbox cannot run with NODE_ENV=production.");
     this.name = "SandboxInProductionError";
   }
-}
-
-/** Sandbox for Shopify: on outside production when no Shopify credentials are configured. */
-export function shopifySandboxEnabled(): boolean {
-  const e = env();
-  return !e.isProduction && !e.SHOPIFY_API_KEY;
-}
-
-/** Sandbox for Commerce7: on outside production when no Commerce7 credentials are configured. */
-export function commerce7SandboxEnabled(): boolean {
-  const e = env();
-  return !e.isProduction && !e.COMMERCE7_APP_ID;
-}
-
-/** Sandbox routes call this first: 404 (as if absent) unless that platform's sandbox is on. */
-export function requireSandbox(platform: "shopify" | "commerce7"): void {
-  if (env().isProduction) throw new Response("Not Found", { status: 404 });
-  const enabled = platform === "shopify" ? shopifySandboxEnabled() : commerce7SandboxEnabled();
-  if (!enabled) throw new Response("Not Found", { status: 404 });
 }
 
 /** Refuse loudly if sandbox code is ever reached in production. */

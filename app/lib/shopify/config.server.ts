@@ -1,21 +1,21 @@
 /**
  * Shopify, configured once: the app's credentials (the real ones from the
- * settings, or the sandbox's in development and tests), the
+ * settings, or the plugged sandbox's in development and tests), the
  * @shopify/shopify-api instance, and the library's fetch hook.
  *
  * Everything that talks to Shopify goes through the library, and the library
- * sends every platform request through its runtime's fetch function. In
- * sandbox mode that function hands the request to the local Shopify
- * stand-in (app/lib/sandbox/shopify.server.ts) instead of the network, so
- * the code that runs in tests is the code that runs in production.
+ * sends every platform request through its runtime's fetch function: the
+ * platform seam. When the composition root plugged in the sandbox
+ * (app/lib/platform-plug.server.ts), that function hands the request to the
+ * local Shopify stand-in instead of the network, so the code that runs in
+ * tests is the code that runs in production.
  */
 import "@shopify/shopify-api/adapters/web-api";
 import { ApiVersion, LogSeverity, shopifyApi, type Shopify } from "@shopify/shopify-api";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { env } from "~/lib/env.server";
 import { logger } from "~/lib/log.server";
-import { shopifySandboxEnabled } from "~/lib/sandbox/index.server";
-import { handleSandboxPlatformRequest, sandboxShopifyCredentials } from "~/lib/sandbox/shopify.server";
+import { platformSandbox } from "~/lib/platform-plug.server";
 
 /** The Admin API version the app is written against (the newest stable one @shopify/shopify-api 13.1 knows). */
 export const SHOPIFY_API_VERSION = ApiVersion.July26;
@@ -45,7 +45,8 @@ export function shopifyCredentials(): ShopifyCredentials | null {
   if (e.SHOPIFY_API_KEY && e.SHOPIFY_API_SECRET) {
     return { apiKey: e.SHOPIFY_API_KEY, apiSecret: e.SHOPIFY_API_SECRET, scopes, sandbox: false };
   }
-  if (shopifySandboxEnabled()) return { ...sandboxShopifyCredentials(), scopes, sandbox: true };
+  const sandbox = platformSandbox();
+  if (sandbox) return { ...sandbox.shopify.credentials(), scopes, sandbox: true };
   return null;
 }
 
@@ -55,7 +56,8 @@ export function shopifyConfigured(): boolean {
 
 /** The script the app's embedded pages load: Shopify's App Bridge, or the sandbox's stand-in. */
 export function appBridgeScriptUrl(): string {
-  return shopifyCredentials()?.sandbox ? "/sandbox/shopify/app-bridge.js" : APP_BRIDGE_URL;
+  const sandbox = shopifyCredentials()?.sandbox ? platformSandbox() : null;
+  return sandbox ? sandbox.shopify.appBridgeScriptUrl : APP_BRIDGE_URL;
 }
 
 // The library logs with a context suffix (" | {state: …, url: …}") that can
@@ -102,7 +104,8 @@ export function shopify(): Shopify {
  * by the local stand-in; otherwise the real network.
  */
 async function platformFetch(...[input, init]: Parameters<typeof fetch>): Promise<Response> {
-  if (shopifyCredentials()?.sandbox) return handleSandboxPlatformRequest(new Request(input, init));
+  const sandbox = shopifyCredentials()?.sandbox ? platformSandbox() : null;
+  if (sandbox) return sandbox.shopify.fetch(new Request(input, init));
   return fetch(input, init);
 }
 

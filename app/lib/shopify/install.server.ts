@@ -22,9 +22,9 @@ import { now } from "~/lib/clock.server";
 import { getStore } from "~/lib/db/index.server";
 import { env } from "~/lib/env.server";
 import { isDataRequest, jsonError, NO_STORE, serviceUnavailableResponse } from "~/lib/http.server";
+import { platformSandbox } from "~/lib/platform-plug.server";
 import { enforceRateLimit } from "~/lib/rate-limit.server";
 import { releaseRequestContext } from "~/lib/request-context.server";
-import { sandboxBrowserUrl } from "~/lib/sandbox/shopify.server";
 import { startAppSession } from "~/lib/sessions.server";
 import { oauthCallbackRejected } from "./auth-failures.server";
 import { shopify, shopifyConfigured, shopifyCredentials } from "./config.server";
@@ -42,7 +42,8 @@ function hashState(state: string): string {
 
 /** A Shopify URL the browser is sent to; in sandbox mode, the sandbox's page for it. */
 function forBrowser(url: string): string {
-  return shopifyCredentials()?.sandbox ? sandboxBrowserUrl(url) : url;
+  const sandbox = shopifyCredentials()?.sandbox ? platformSandbox() : null;
+  return sandbox ? sandbox.shopify.browserUrl(url) : url;
 }
 
 /**
