@@ -13,8 +13,8 @@ import { startApp, startAppExpectingFailure } from "../support/app-server";
 const PRODUCTION = {
   NODE_ENV: "production",
   APP_URL: "https://app.example",
-  SESSION_SECRET: "prod-session-secret-0123456789abcdef0123456789",
-  TOKEN_ENCRYPTION_KEY: "0000000000000000000000000000000000000000000000000000000000000002",
+  SESSION_SECRET: "+DizDzFjvJSAgO2zpigxExabD/BHYyKLIgwD9ybqyTo=",
+  TOKEN_ENCRYPTION_KEY: "7f823f957b449cde2f321c7c400b31270f4b492178d7631cb57f85556985753b",
   PGLITE_DIR: "memory://",
 };
 
