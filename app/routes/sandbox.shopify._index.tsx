@@ -12,6 +12,7 @@ import {
   sandboxShopDomain,
   storeNameOf,
 } from "~/lib/sandbox/shopify.server";
+import { readFormBody } from "~/lib/request-body.server";
 
 export const meta: MetaFunction = () => [{ title: "Shopify sandbox" }];
 
@@ -31,7 +32,7 @@ const form = z.object({
  */
 export async function action({ request }: ActionFunctionArgs) {
   requireSandbox("shopify");
-  const parsed = form.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = form.safeParse(Object.fromEntries(await readFormBody(request)));
   if (!parsed.success) return json({ error: parsed.error.issues[0].message }, { status: 400 });
   const { intent, store } = parsed.data;
   if (intent === "install") return redirect(`/install/shopify?${new URLSearchParams({ shop: store })}`);

@@ -4,6 +4,7 @@ import { Form, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, Page, Text } from "@shopify/polaris";
 import { requireSandbox } from "~/lib/sandbox/index.server";
 import { approveAuthorization, parseAuthorizeRequest } from "~/lib/sandbox/shopify.server";
+import { readFormBody } from "~/lib/request-body.server";
 
 export const meta: MetaFunction = () => [{ title: "Install app (Shopify sandbox)" }];
 
@@ -18,7 +19,7 @@ export function loader({ request }: LoaderFunctionArgs) {
 /** POST: the merchant approves; Shopify redirects to the app's callback with a code. */
 export async function action({ request }: ActionFunctionArgs) {
   requireSandbox("shopify");
-  const form = await request.formData();
+  const form = await readFormBody(request);
   const parsed = parseAuthorizeRequest(new URLSearchParams([...form].map(([k, v]) => [k, String(v)])));
   if (!parsed.ok) return json({ error: parsed.message, request: null }, { status: 400 });
   return redirect(approveAuthorization(parsed.request));

@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { z } from "zod";
 import { requireSandbox } from "~/lib/sandbox/index.server";
 import { deliverSandboxWebhook, SANDBOX_WEBHOOK_TOPICS, sandboxShopDomain } from "~/lib/sandbox/shopify.server";
+import { readJsonBody } from "~/lib/request-body.server";
 
 const delivery = z.object({
   shop: z.string().transform((s, ctx) => sandboxShopDomain(s) ?? (ctx.addIssue({ code: "custom", message: "not a sandbox shop" }), z.NEVER)),
@@ -18,7 +19,7 @@ const delivery = z.object({
  */
 export async function action({ request }: ActionFunctionArgs) {
   requireSandbox("shopify");
-  const parsed = delivery.safeParse(await request.json().catch(() => null));
+  const parsed = delivery.safeParse(await readJsonBody(request));
   if (!parsed.success) return json({ error: "invalid_request", message: parsed.error.issues[0].message }, { status: 400 });
   const result = await deliverSandboxWebhook({ appOrigin: new URL(request.url).origin, ...parsed.data });
   return json(result);
