@@ -30,25 +30,6 @@ const DEFAULT_HEADERS = {
   "Content-Security-Policy": "frame-ancestors 'none'",
 };
 
-// A response sent before its request's body was read (a 413 for a body
-// declared too large, a 401 that did not need the body) leaves the rest of
-// the body on its way. Read and discard it, as Node does for a body nobody
-// touched: otherwise the connection is reset under the client, which then
-// sees a network error instead of the answer, or loses its next request on
-// the kept-alive connection. Past DRAIN_LIMIT_BYTES the connection is closed instead.
-const DRAIN_LIMIT_BYTES = 1024 * 1024;
-function drainUnreadBody(req) {
-  if (req.complete || req.destroyed) return;
-  let drained = 0;
-  // The Remix request's body stream stopped reading when the app did; nobody reads it now.
-  req.removeAllListeners("data");
-  req.on("data", (chunk) => {
-    drained += chunk.length;
-    if (drained > DRAIN_LIMIT_BYTES) req.socket?.destroy();
-  });
-  req.resume();
-}
-
 async function importBuild() {
   const stamp = fs.statSync(BUILD_PATH).mtimeMs;
   return import(`${url.pathToFileURL(BUILD_PATH).href}?t=${stamp}`);
@@ -101,7 +82,6 @@ app.use((req, res, next) => {
   // The session records the client's address as Express resolved it; a
   // client-sent header of this name is discarded.
   req.headers["x-client-ip"] = req.ip ?? "";
-  res.once("finish", () => drainUnreadBody(req));
   // One id per request: logs correlate on it, and Remix's parallel loaders
   // share per-request state through it (app/lib/request-context.server.ts).
   req.headers["x-request-id"] = randomUUID();
@@ -112,26 +92,12 @@ app.use((req, res, next) => {
   next();
 });
 
-// Remix refuses a document form POST whose Origin does not match the Host by
-// THROWING (a 500 with a stack in the logs). Answer those 403 here first, by
-// the same rule, so a cross-site form gets a clear refusal.
-const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-app.use((req, res, next) => {
-  const origin = req.get("origin");
-  if (!UNSAFE_METHODS.has(req.method) || origin === undefined || Object.hasOwn(req.query, "_data")) return next();
-  let originHost;
-  try {
-    originHost = origin === "null" ? "null" : new URL(origin).host;
-  } catch {
-    originHost = null;
-  }
-  const host = req.get("x-forwarded-host")?.split(",")[0]?.trim() || req.get("host");
-  if (originHost && originHost === host) return next();
-  res.status(403).set("Cache-Control", "no-store").json({
-    error: "csrf",
-    message: "This request did not come from the app's own pages.",
-  });
-});
+// Before anything else answers: malformed addresses (400), methods a route
+// does not take (405 with Allow), cross-site unsafe requests for every route
+// (403; Remix would THROW on a document form's foreign Origin), declared
+// bodies past any route's limit (413); and a body left unread after the
+// answer is discarded so the client gets it (app/lib/request-guards.server.ts).
+app.use(build.entry.module.requestGuards(() => build));
 
 const assets = `/${path.basename(BUILD_DIR)}`;
 app.use(assets, express.static(path.join(root, "public", path.basename(BUILD_DIR)), { immutable: true, maxAge: "1y" }));
@@ -160,6 +126,12 @@ if (isDevelopment) {
 
 // Last resort: never a stack trace to the client.
 app.use((error, _req, res, _next) => {
+  // Express's own 4xx (e.g. a static file path that does not decode) keep their status.
+  const status = Number(error?.status ?? error?.statusCode);
+  if (status >= 400 && status < 500) {
+    if (res.headersSent) return res.end();
+    return res.status(status).json({ error: "bad_request", message: "The request could not be served." });
+  }
   console.error(error);
   if (res.headersSent) return res.end();
   res.status(500).json({ error: "internal", message: "Something went wrong. Please try again." });

@@ -12,6 +12,7 @@ import { applyDocumentHeaders } from "~/lib/security.server";
 import { resolvedAppSession } from "~/lib/sessions.server";
 
 export { boot, shutdown, ConfigError } from "~/lib/server-lifecycle.server";
+export { requestGuards } from "~/lib/request-guards.server";
 
 const ABORT_DELAY = 5_000;
 
@@ -75,23 +76,52 @@ export default async function handleRequest(
 /**
  * An API client (Accept: application/json) asking for a page that refused it
  * (401 without a session, 503 in an outage) gets the JSON error itself, not
- * the HTML error page.
+ * the HTML error page; so does one whose page failed (a 404, or a 500 that
+ * says nothing more).
  */
 function jsonErrorFor(request: Request, context: EntryContext) {
   if (!isDataRequest(request)) return null;
-  for (const error of Object.values(context.staticHandlerContext.errors ?? {})) {
+  const errors = Object.values(context.staticHandlerContext.errors ?? {});
+  for (const error of errors) {
     if (isRouteErrorResponse(error) && typeof (error.data as { error?: unknown } | null)?.error === "string") {
       return { status: error.status, data: error.data as { error: string; message: string } };
     }
   }
-  return null;
+  const first = errors[0];
+  if (first === undefined) return null;
+  if (!isRouteErrorResponse(first)) {
+    return { status: 500, data: { error: "internal", message: "Something went wrong. Please try again." } };
+  }
+  const notFound = first.status === 404;
+  return {
+    status: first.status,
+    data: {
+      error: notFound ? "not_found" : "error",
+      message: notFound ? "There is nothing at this address." : first.statusText || "The request could not be served.",
+    },
+  };
 }
 
 export const handleDataRequest: HandleDataRequestFunction = (response, { request }) => {
+  // Remix's own data errors (a thrown Error, a route that does not match) say only
+  // "Unexpected Server Error": answer `{ error, message }` like every refusal.
+  if (response.headers.get("X-Remix-Error") === "yes") response = remixDataError(response);
   if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
   for (const cookie of releaseRequestContext(request)) response.headers.append("Set-Cookie", cookie);
   return response;
 };
+
+function remixDataError(response: Response): Response {
+  const status = response.status;
+  const body =
+    status >= 500
+      ? { error: "internal", message: "Something went wrong. Please try again." }
+      : { error: status === 404 ? "not_found" : "error", message: response.statusText || "The request could not be served." };
+  const headers = new Headers(response.headers);
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  headers.delete("Content-Length");
+  return new Response(JSON.stringify(body), { status, headers });
+}
 
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted || isRouteErrorResponse(error)) return;

@@ -7,6 +7,7 @@
 import { now } from "~/lib/clock.server";
 import { verifyAccount } from "~/lib/commerce7.server";
 import { getStore } from "~/lib/db/index.server";
+import { readFormBody } from "~/lib/request-body.server";
 
 export async function reverify(request: Request) {
   const url = new URL(request.url);
@@ -21,7 +22,7 @@ export async function reverify(request: Request) {
 
 export async function reverifiedSave(request: Request) {
   const { client, store } = await reverify(request);
-  const form = await request.formData();
+  const form = await readFormBody(request);
   const organizationName = String(form.get("organizationName") ?? "").trim();
   await store.updateClient(client.id, organizationName, now());
   return { ok: true as const, organizationName };

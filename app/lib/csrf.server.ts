@@ -17,6 +17,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { env } from "~/lib/env.server";
 import { jsonError } from "~/lib/http.server";
+import { readFormBody } from "~/lib/request-body.server";
 import { requireAppSession, type AppSession } from "~/lib/sessions.server";
 
 export const CSRF_FIELD = "csrf";
@@ -69,12 +70,7 @@ export function csrfRefusal(failure: CsrfFailure): Response {
  * parsed form data so the action does not read the body twice.
  */
 export async function requireCsrf(request: Request, session: AppSession): Promise<FormData> {
-  let form: FormData;
-  try {
-    form = await request.formData();
-  } catch {
-    throw jsonError(400, "bad_request", "The form could not be read.");
-  }
+  const form = await readFormBody(request);
   const failure = csrfFailure(request, session, form.get(CSRF_FIELD));
   if (failure) throw csrfRefusal(failure);
   return form;

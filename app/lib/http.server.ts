@@ -6,7 +6,7 @@
  * application/json`, or a `Bearer` request) gets 401 JSON `{ error, message }`.
  */
 import { isRouteErrorResponse } from "@remix-run/react";
-import { DatabaseUnavailableError } from "~/lib/db/errors.server";
+import { DatabaseUnavailableError, UnstorableTextError } from "~/lib/db/errors.server";
 
 export const SESSION_END_REASONS = ["unauthenticated", "expired", "idle", "revoked", "logged_out"] as const;
 export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
@@ -26,11 +26,18 @@ export const REASON_MESSAGES: Record<SessionEndReason, string> = {
 
 /** Remix data requests, API clients and Bearer-authenticated calls get JSON; documents get pages. */
 export function isDataRequest(request: Request): boolean {
+  return isDataRequestFrom({
+    hasDataParam: new URL(request.url).searchParams.has("_data"),
+    header: (name) => request.headers.get(name),
+  });
+}
+
+/** The rule of isDataRequest over any request's parts (server.js's guards hold an Express request). */
+export function isDataRequestFrom(parts: { hasDataParam: boolean; header: (name: string) => string | null }): boolean {
   // server.js marks `?_data` requests: Remix removes the parameter before loaders run.
-  if (request.headers.get("x-remix-data") === "1") return true;
-  if (new URL(request.url).searchParams.has("_data")) return true;
-  if (request.headers.has("authorization")) return true;
-  const accept = request.headers.get("accept") ?? "";
+  if (parts.header("x-remix-data") === "1" || parts.hasDataParam) return true;
+  if (parts.header("authorization") !== null) return true;
+  const accept = parts.header("accept") ?? "";
   return accept.includes("application/json") && !accept.includes("text/html");
 }
 
@@ -142,15 +149,21 @@ export function retryAfterOf(errors: unknown[]): string | null {
   return null;
 }
 
+export const UNSTORABLE_TEXT_MESSAGE =
+  "The request holds characters that cannot be stored (a NUL byte or an unpaired surrogate). Remove them and try again.";
+
 /**
  * Run a loader or action body; a database outage becomes a 503 (a Response
- * Remix shows in the error boundary, or JSON to API clients) instead of a 500.
+ * Remix shows in the error boundary, or JSON to API clients) instead of a
+ * 500, and a request value the database cannot store (UnstorableTextError,
+ * refused before any SQL ran) a 400.
  */
 export async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof DatabaseUnavailableError) throw serviceUnavailableResponse();
+    if (error instanceof UnstorableTextError) throw jsonError(400, "invalid_text", UNSTORABLE_TEXT_MESSAGE);
     throw error;
   }
 }

@@ -29,6 +29,7 @@ import { getStore } from "~/lib/db/index.server";
 import type { AppSessionRecord } from "~/lib/db/store.server";
 import { jsonError, NO_STORE, originOf, sessionRequiredResponse, withDatabase } from "~/lib/http.server";
 import { enforceRateLimit } from "~/lib/rate-limit.server";
+import { readJsonBody } from "~/lib/request-body.server";
 import {
   createSessionCookie,
   generateSessionToken,
@@ -112,7 +113,8 @@ export async function redeemSessionHandoff(request: Request): Promise<Response> 
     if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/json")) {
       return jsonError(415, "unsupported_media_type", 'Send {"code": "…"} as application/json.');
     }
-    const parsed = bodySchema.safeParse(await request.json().catch(() => null));
+    // 413 past a kilobyte (the body is one short code), 400 for what is not JSON.
+    const parsed = bodySchema.safeParse(await readJsonBody(request, { maxBytes: 1024 }));
     if (!parsed.success) return jsonError(400, "bad_request", 'The body must be {"code": "<the handoff code>"}.');
 
     const token = generateSessionToken();

@@ -3,6 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { csrfFailure, csrfRefusal, CSRF_FIELD } from "~/lib/csrf.server";
 import { isDataRequest, originOf, reasonPath, withDatabase } from "~/lib/http.server";
 import { enforceRateLimit } from "~/lib/rate-limit.server";
+import { readFormBody } from "~/lib/request-body.server";
 import { destroyAppSession, requireAppSession, type AppSession } from "~/lib/sessions.server";
 
 /** The session this logout ends, however the request proves it (cookie, our token, App Bridge's); null if none. */
@@ -27,8 +28,9 @@ export async function action({ request }: ActionFunctionArgs) {
   await withDatabase(() => enforceRateLimit(request, "logout"));
   const session = await sessionToEnd(request);
   if (session) {
-    const form = await request.formData().catch(() => new FormData());
-    const failure = csrfFailure(request, session, form.get(CSRF_FIELD));
+    // A Bearer logout needs no form (csrfFailure exempts it); a cookie one sends the token in one.
+    const form = session.via === "bearer" ? null : await readFormBody(request);
+    const failure = csrfFailure(request, session, form?.get(CSRF_FIELD) ?? null);
     if (failure) throw csrfRefusal(failure);
   }
   const { headers } = await destroyAppSession(request, { session });

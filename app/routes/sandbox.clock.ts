@@ -4,6 +4,7 @@ import { z } from "zod";
 import { advanceClock, now } from "~/lib/clock.server";
 import { jsonError } from "~/lib/http.server";
 import { requireSandbox } from "~/lib/platform-plug.server";
+import { readJsonBody } from "~/lib/request-body.server";
 
 /**
  * POST /sandbox/clock {"advanceSeconds": n}: moves the app's clock (development
@@ -13,7 +14,7 @@ import { requireSandbox } from "~/lib/platform-plug.server";
  */
 export async function action({ request }: ActionFunctionArgs) {
   requireSandbox();
-  const body = z.object({ advanceSeconds: z.number().int().min(0).max(400 * 86400) }).safeParse(await request.json().catch(() => null));
+  const body = z.object({ advanceSeconds: z.number().int().min(0).max(400 * 86400) }).safeParse(await readJsonBody(request));
   if (!body.success) throw jsonError(400, "bad_request", "Send {\"advanceSeconds\": <seconds>}.");
   advanceClock(body.data.advanceSeconds * 1000);
   return json({ now: now().toISOString() }, { headers: { "Cache-Control": "no-store" } });

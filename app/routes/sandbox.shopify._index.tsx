@@ -6,6 +6,7 @@ import { useState } from "react";
 import { z } from "zod";
 import { requireSandbox } from "~/lib/platform-plug.server";
 import type * as ShopifySandboxModule from "~/lib/sandbox/shopify.server";
+import { readFormBody } from "~/lib/request-body.server";
 
 export const meta: MetaFunction = () => [{ title: "Shopify sandbox" }];
 
@@ -28,7 +29,7 @@ export async function action({ request }: ActionFunctionArgs) {
   requireSandbox();
   const sandbox = await import("~/lib/sandbox/shopify.server");
   const { deliverSandboxWebhook, storeNameOf } = sandbox;
-  const parsed = formFor(sandbox).safeParse(Object.fromEntries(await request.formData()));
+  const parsed = formFor(sandbox).safeParse(Object.fromEntries(await readFormBody(request)));
   if (!parsed.success) return json({ error: parsed.error.issues[0].message }, { status: 400 });
   const { intent, store } = parsed.data;
   if (intent === "install") return redirect(`/install/shopify?${new URLSearchParams({ shop: store })}`);

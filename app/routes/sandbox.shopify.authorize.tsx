@@ -3,6 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, Page, Text } from "@shopify/polaris";
 import { requireSandbox } from "~/lib/platform-plug.server";
+import { readFormBody } from "~/lib/request-body.server";
 
 export const meta: MetaFunction = () => [{ title: "Install app (Shopify sandbox)" }];
 
@@ -19,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   requireSandbox();
   const { approveAuthorization, parseAuthorizeRequest } = await import("~/lib/sandbox/shopify.server");
-  const form = await request.formData();
+  const form = await readFormBody(request);
   const parsed = parseAuthorizeRequest(new URLSearchParams([...form].map(([k, v]) => [k, String(v)])));
   if (!parsed.ok) return json({ error: parsed.message, request: null }, { status: 400 });
   return redirect(approveAuthorization(parsed.request));

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { z } from "zod";
 import { requireSandbox } from "~/lib/platform-plug.server";
+import { readJsonBody } from "~/lib/request-body.server";
 
 const settings = z.object({
   accessTokenTtlSeconds: z.number().int().min(1).max(365 * 86400).optional(),
@@ -14,7 +15,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   requireSandbox();
   const { configureSandboxShop, sandboxShopDomain } = await import("~/lib/sandbox/shopify.server");
   const shop = sandboxShopDomain(params.shop ?? "");
-  const parsed = settings.safeParse(await request.json().catch(() => null));
+  const parsed = settings.safeParse(await readJsonBody(request));
   if (!shop || !parsed.success) {
     return json({ error: "invalid_request", message: shop ? parsed.error?.issues[0].message : "not a sandbox shop" }, { status: 400 });
   }

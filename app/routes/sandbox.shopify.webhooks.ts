@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { z } from "zod";
 import { requireSandbox } from "~/lib/platform-plug.server";
 import type * as ShopifySandboxModule from "~/lib/sandbox/shopify.server";
+import { readJsonBody } from "~/lib/request-body.server";
 
 const deliveryFor = ({ sandboxShopDomain, SANDBOX_WEBHOOK_TOPICS }: typeof ShopifySandboxModule) => z.object({
   shop: z.string().transform((s, ctx) => sandboxShopDomain(s) ?? (ctx.addIssue({ code: "custom", message: "not a sandbox shop" }), z.NEVER)),
@@ -19,7 +20,7 @@ const deliveryFor = ({ sandboxShopDomain, SANDBOX_WEBHOOK_TOPICS }: typeof Shopi
 export async function action({ request }: ActionFunctionArgs) {
   requireSandbox();
   const sandbox = await import("~/lib/sandbox/shopify.server");
-  const parsed = deliveryFor(sandbox).safeParse(await request.json().catch(() => null));
+  const parsed = deliveryFor(sandbox).safeParse(await readJsonBody(request));
   if (!parsed.success) return json({ error: "invalid_request", message: parsed.error.issues[0].message }, { status: 400 });
   const result = await sandbox.deliverSandboxWebhook({ appOrigin: new URL(request.url).origin, ...parsed.data });
   return json(result);

@@ -198,7 +198,7 @@ describe("security headers on every response", async () => {
     const res = await fetch(`${app.url}/app/settings`, {
       method: "POST",
       redirect: "manual",
-      headers: { Cookie: cookie, Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" },
+      headers: { Cookie: cookie, Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
       body: new URLSearchParams({ csrf, organizationName: "Hijacked" }),
     });
     expect(res.status).toBe(403);

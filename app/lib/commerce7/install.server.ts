@@ -16,16 +16,16 @@ import { logger } from "~/lib/log.server";
 import { safeEqual } from "~/lib/operator-auth.server";
 import { countFailure, enforceRateLimit, refuseRepeatedFailures } from "~/lib/rate-limit.server";
 import { commerce7Settings, tenantIdSchema, type BasicCredentials } from "./config.server";
+import { readJsonBody } from "~/lib/request-body.server";
 
 /** Commerce7's bodies are a few hundred bytes; setup variables add a little. */
 export const MAX_INSTALL_BODY_BYTES = 64 * 1024;
 
-// What is stored must be text PostgreSQL can hold: it refuses NUL in text
-// and jsonb, and lone UTF-16 surrogates in jsonb (a 500 before these checks).
-// Names are one line of text, so no control characters at all.
+// Names are one line of text, so no control characters at all. (Text
+// PostgreSQL cannot store anywhere in the body, setup variables included, is
+// refused by readJsonBody before the schema runs.)
 const NAME = /^[^\p{Cc}\p{Cs}]*$/u;
 const NAME_MESSAGE = "must not contain control characters or unpaired surrogates";
-const unstorable = (text: string) => text.includes("\u0000") || /\p{Cs}/u.test(text);
 
 const name = (min: number) => z.string().trim().min(min).max(255).regex(NAME, NAME_MESSAGE);
 
@@ -36,27 +36,11 @@ const userSchema = z.looseObject({
   lastName: name(0),
 });
 
-/** Setup variables are any JSON: their keys and strings are refused only where they cannot be stored. */
-function refuseUnstorableText(value: unknown, path: PropertyKey[], ctx: z.core.$RefinementCtx): void {
-  if (typeof value === "string") {
-    if (unstorable(value)) ctx.addIssue({ code: "custom", path, message: "must not contain NUL characters or unpaired surrogates" });
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => refuseUnstorableText(item, [...path, index], ctx));
-  } else if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) {
-      if (unstorable(key)) ctx.addIssue({ code: "custom", path: [...path, key], message: "a key must not contain NUL characters or unpaired surrogates" });
-      else refuseUnstorableText(item, [...path, key], ctx);
-    }
-  }
-}
-
-export const activationSchema = z
-  .looseObject({
-    tenantId: tenantIdSchema,
-    user: userSchema,
-    "organization-name": name(0).optional(),
-  })
-  .superRefine((body, ctx) => refuseUnstorableText(body, [], ctx));
+export const activationSchema = z.looseObject({
+  tenantId: tenantIdSchema,
+  user: userSchema,
+  "organization-name": name(0).optional(),
+});
 
 export const deactivationSchema = z.looseObject({
   tenantId: tenantIdSchema,
@@ -80,27 +64,6 @@ export function hasBasicCredentials(request: Request, expected: BasicCredentials
   const userOk = safeEqual(user, expected.user);
   const passwordOk = safeEqual(password, expected.password);
   return colon >= 0 && userOk && passwordOk;
-}
-
-/** The body as text, or null when it is larger than `limit` bytes (declared or actual). */
-async function readLimitedBody(request: Request, limit: number): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (Number.isFinite(declared) && declared > limit) return null;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function invalidBody(issue: z.core.$ZodIssue | null, fallback: string): Response {
@@ -137,18 +100,12 @@ async function parseInstallCall<S extends z.ZodType>(request: Request, schema: S
       }),
     };
   }
-  const text = await readLimitedBody(request, MAX_INSTALL_BODY_BYTES);
-  if (text === null) {
-    return {
-      ok: false,
-      response: jsonError(413, "body_too_large", `The body is larger than ${MAX_INSTALL_BODY_BYTES} bytes.`),
-    };
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, response: invalidBody(null, "The body must be a JSON object.") };
+    json = await readJsonBody(request, { maxBytes: MAX_INSTALL_BODY_BYTES });
+  } catch (refusal) {
+    if (refusal instanceof Response) return { ok: false, response: refusal };
+    throw refusal;
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) return { ok: false, response: invalidBody(parsed.error.issues[0] ?? null, "Invalid body.") };

@@ -24,6 +24,22 @@ export class DatabaseError extends Error {
   }
 }
 
+/**
+ * A request's value that PostgreSQL cannot store (NUL, an unpaired surrogate)
+ * was about to be sent: refused before the call, and a 400 to the client
+ * (withDatabase), since the input is at fault, not the database.
+ */
+export class UnstorableTextError extends Error {
+  readonly status = 400;
+  constructor(
+    readonly fn: string,
+    readonly argument: string,
+  ) {
+    super(`${fn}: argument ${argument} holds text PostgreSQL cannot store (NUL or an unpaired surrogate)`);
+    this.name = "UnstorableTextError";
+  }
+}
+
 /** Node network error codes and SQLSTATEs that mean "could not talk to the database". */
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED",

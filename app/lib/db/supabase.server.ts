@@ -20,7 +20,7 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import ws from "ws";
 import { DatabaseError, DatabaseUnavailableError, isUnavailableCode } from "./errors.server";
-import type { Database, FunctionArgs } from "./types";
+import { assertStorableArguments, type Database, type FunctionArgs } from "./types";
 
 export interface SupabaseOptions {
   /** Bound on every call; a dead network answers "unavailable" within this. */
@@ -86,6 +86,7 @@ export function openSupabase(url: string, serviceRoleKey: string, options: Supab
   });
 
   async function call(fn: string, args: FunctionArgs): Promise<unknown> {
+    assertStorableArguments(fn, args);
     const body = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
     const { data, error, status } = await client.rpc(fn, body);
     if (error) throw toSupabaseError({ status, error }, timeoutMs);

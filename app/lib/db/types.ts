@@ -6,6 +6,9 @@
  * its result: rows for set-returning functions, a value for scalar ones.
  * Everything typed (and validated) sits above this, in store.server.ts.
  */
+import { UnstorableTextError } from "./errors.server";
+import { unstorableTextPath } from "./storable-text";
+
 export type DatabaseKind = "pglite" | "postgres" | "supabase";
 
 export type FunctionArgs = Record<string, unknown>;
@@ -37,6 +40,12 @@ export function isSqlDatabase(db: Database): db is SqlDatabase {
   return "transaction" in db && typeof (db as SqlDatabase).transaction === "function";
 }
 
+/** Refuse, before the call, an argument holding text PostgreSQL cannot store (see storable-text.ts). */
+export function assertStorableArguments(fn: string, args: FunctionArgs): void {
+  const path = unstorableTextPath(args);
+  if (path !== null) throw new UnstorableTextError(fn, path);
+}
+
 /** Only our own function and argument names are ever interpolated into SQL. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -50,6 +59,7 @@ export function functionCallSql(
   shape: "rows" | "scalar",
 ): { text: string; values: unknown[] } {
   if (!IDENTIFIER.test(fn)) throw new Error(`invalid function name: ${fn}`);
+  assertStorableArguments(fn, args);
   const names = Object.keys(args).filter((name) => args[name] !== undefined);
   const list = names
     .map((name, i) => {

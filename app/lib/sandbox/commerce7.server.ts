@@ -39,6 +39,7 @@ import { themeSchema } from "~/lib/db/store.server";
 import { env } from "~/lib/env.server";
 import { jsonError } from "~/lib/http.server";
 import { assertNotProduction } from "./index.server";
+import { readJsonBody, readFormBody } from "~/lib/request-body.server";
 
 export const SANDBOX_PATH = "/sandbox/commerce7";
 export const SANDBOX_API_PATH = `${SANDBOX_PATH}/api/v1`;
@@ -167,7 +168,7 @@ export async function handleSandboxControl(request: Request): Promise<Response> 
     if (!request.headers.get("content-type")?.includes("application/json")) {
       return jsonError(415, "unsupported_media_type", "Send the control as application/json.");
     }
-    const parsed = sandboxControlSchema.safeParse(await request.json().catch(() => null));
+    const parsed = sandboxControlSchema.safeParse(await readJsonBody(request));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return jsonError(400, "invalid_body", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
@@ -405,7 +406,7 @@ const adminActionSchema = z.discriminatedUnion("intent", [
 export async function handleSandboxAdminAction(request: Request): Promise<{ message: string; ok: boolean }> {
   assertNotProduction();
   const { tenantId, user } = adminInput(new URL(request.url).searchParams);
-  const parsed = adminActionSchema.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = adminActionSchema.safeParse(Object.fromEntries(await readFormBody(request)));
   if (!parsed.success) return { ok: false, message: `Invalid form: ${parsed.error.issues[0]?.message ?? "?"}` };
   const input = parsed.data;
   switch (input.intent) {

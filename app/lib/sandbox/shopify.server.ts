@@ -27,6 +27,7 @@ import { z } from "zod";
 import { now } from "~/lib/clock.server";
 import { env } from "~/lib/env.server";
 import { assertNotProduction, sandboxAdminUrl } from "./index.server";
+import { readJsonBody } from "~/lib/request-body.server";
 
 export const SANDBOX_API_KEY = "sandbox-shopify-api-key";
 /** How long a sandbox session token lives (Shopify: one minute). */
@@ -400,7 +401,7 @@ function issueOfflineToken(domain: string, expiring: boolean) {
 }
 
 async function accessTokenEndpoint(domain: string, request: Request): Promise<Response> {
-  const parsed = tokenRequestSchema.safeParse(await request.json().catch(() => null));
+  const parsed = tokenRequestSchema.safeParse(await readJsonBody(request));
   const credentials = sandboxShopifyCredentials();
   if (!parsed.success || parsed.data.client_id !== credentials.apiKey || parsed.data.client_secret !== credentials.apiSecret) {
     count("oauth.invalid");

@@ -30,6 +30,7 @@ import type { Store } from "~/lib/db/store.server";
 import { getStore } from "~/lib/db/index.server";
 import { jsonError, withDatabase } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
+import { readBodyText } from "~/lib/request-body.server";
 import { webhookRejected } from "./auth-failures.server";
 import { shopify, shopifyConfigured } from "./config.server";
 import { ShopifyReauthorizationRequiredError, ShopifyUnavailableError, withShopifyAdmin } from "./offline-access.server";
@@ -107,11 +108,8 @@ async function uninstallConfirmed(store: Store, shop: string, triggeredAt: Date)
 export async function handleShopifyWebhook(request: Request): Promise<Response> {
   if (request.method !== "POST") return jsonError(405, "method_not_allowed", "Webhooks are POSTed.", { Allow: "POST" });
   if (!shopifyConfigured()) return jsonError(404, "not_configured", "Shopify is not configured for this app.");
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
-    return jsonError(413, "too_large", "The webhook body is too large.");
-  }
-  const rawBody = await request.text();
-  if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES) return jsonError(413, "too_large", "The webhook body is too large.");
+  // Counted as it streams: a chunked body stops at the limit (413), unread past it.
+  const rawBody = await readBodyText(request, { maxBytes: MAX_BODY_BYTES });
 
   const headerShop = request.headers.get("X-Shopify-Shop-Domain");
   const validation = await shopify().webhooks.validate({ rawBody, rawRequest: request });
