@@ -83,7 +83,7 @@ app.use((req, res, next) => {
   // client-sent header of this name is discarded.
   req.headers["x-client-ip"] = req.ip ?? "";
   // One id per request: logs correlate on it, and Remix's parallel loaders
-  // share per-request state through it (app/lib/request-context.server.ts).
+  // share per-request state through it (app/lib/sessions/request-context.server.ts).
   req.headers["x-request-id"] = randomUUID();
   // Remix strips `_data` before loaders see the URL; keep the fact that this
   // is a data request so refusals answer JSON (app/lib/http.server.ts).

@@ -6,10 +6,10 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { isDataRequest, NO_STORE, retryAfterOf } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
-import "~/lib/platforms.server";
-import { releaseRequestContext } from "~/lib/request-context.server";
+import "~/lib/platforms/index.server";
+import { releaseRequestContext } from "~/lib/sessions/request-context.server";
 import { applyDocumentHeaders } from "~/lib/security.server";
-import { resolvedAppSession } from "~/lib/sessions.server";
+import { resolvedAppSession } from "~/lib/sessions/core.server";
 
 export { boot, shutdown, ConfigError } from "~/lib/server-lifecycle.server";
 export { requestGuards } from "~/lib/request-guards.server";

@@ -18,10 +18,10 @@ import { useEffect, type ReactNode } from "react";
 import { PolarisLink } from "~/components/PolarisLink";
 import { reasonText, SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { ProgressBar } from "~/components/ProgressBar";
-import { commerce7ScriptUrl } from "~/lib/commerce7.server";
-import { commerce7Settings } from "~/lib/commerce7/config.server";
+import { commerce7ScriptUrl } from "~/lib/platforms/commerce7.server";
+import { commerce7Settings } from "~/lib/platforms/commerce7/config.server";
 import { env } from "~/lib/env.server";
-import { appBridgeFor } from "~/lib/shopify.server";
+import { appBridgeFor } from "~/lib/platforms/shopify.server";
 import { polarisTheme, themeClassName, type AppTheme } from "~/lib/theme";
 import type { loader as appLoader } from "~/routes/app";
 

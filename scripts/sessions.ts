@@ -24,14 +24,14 @@
 import "./load-env";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import pino from "pino";
-import { cleanupExpiredSessions, type CleanupResult } from "~/lib/cleanup.server";
+import { cleanupExpiredSessions, type CleanupResult } from "~/lib/operations/cleanup.server";
 import { closeStore } from "~/lib/db/index.server";
 import { DatabaseUnavailableError } from "~/lib/db/errors.server";
 import { platformSchema, type Client, type Platform } from "~/lib/db/store.server";
 import { ConfigError, env } from "~/lib/env.server";
 import { captureLogs } from "~/lib/log.server";
-import { findClientByKey, isUuid, OPERATOR_REASON, revokeSessionById, sessionStats } from "~/lib/operator.server";
-import { listAppSessions, revokeAppSessions } from "~/lib/sessions.server";
+import { findClientByKey, isUuid, OPERATOR_REASON, revokeSessionById, sessionStats } from "~/lib/operations/operator.server";
+import { listAppSessions, revokeAppSessions } from "~/lib/sessions/core.server";
 
 const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3 } as const;
 

@@ -5,7 +5,7 @@
  * the same sandbox latency), then reads what the page needs. No app session.
  */
 import { now } from "~/lib/clock.server";
-import { verifyAccount } from "~/lib/commerce7.server";
+import { verifyAccount } from "~/lib/platforms/commerce7.server";
 import { getStore } from "~/lib/db/index.server";
 import { readFormBody } from "~/lib/request-body.server";
 

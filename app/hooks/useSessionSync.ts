@@ -1,6 +1,6 @@
 import { useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useRef } from "react";
-import { endTabSession } from "~/lib/session-token.client";
+import { endTabSession } from "~/lib/sessions/session-token.client";
 
 /**
  * Keeps every tab of this browser honest about the session (seed 002):

@@ -114,7 +114,7 @@ export function serviceUnavailableResponse(message = UNAVAILABLE_MESSAGE): Respo
 }
 
 /**
- * 429 for a request over a rate limit (app/lib/rate-limit.server.ts). The
+ * 429 for a request over a rate limit (app/lib/operations/rate-limit.server.ts). The
  * body repeats Retry-After as `retryAfter` so a document request, which
  * Remix renders through the error boundary without the thrown headers, gets
  * the header back in entry.server.tsx.

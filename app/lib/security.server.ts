@@ -1,5 +1,5 @@
 import { env } from "~/lib/env.server";
-import { platformSandbox } from "~/lib/platform-plug.server";
+import { platformSandbox } from "~/lib/platforms/plug.server";
 
 /**
  * Response headers for pages the admin frames. server.js adds the same

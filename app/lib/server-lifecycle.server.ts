@@ -6,11 +6,11 @@
  * This is also the composition root: the one place that decides, at start-up,
  * whether the platform sandbox is plugged in (plugSandboxIfAllowed).
  */
-import { startCleanupSchedule, stopCleanupSchedule } from "~/lib/cleanup.server";
+import { startCleanupSchedule, stopCleanupSchedule } from "~/lib/operations/cleanup.server";
 import { closeStore, getStore } from "~/lib/db/index.server";
 import { ConfigError, env, type TrustProxy } from "~/lib/env.server";
 import { logger } from "~/lib/log.server";
-import { plugPlatformSandbox, sandboxAllowed } from "~/lib/platform-plug.server";
+import { plugPlatformSandbox, sandboxAllowed } from "~/lib/platforms/plug.server";
 
 export interface BootResult {
   port: number;

@@ -3,7 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { BlockStack, Card, Page, Text } from "@shopify/polaris";
 import { SessionEnded } from "~/components/SessionEnded";
-import { adminLinkFor } from "~/lib/admin-links.server";
+import { adminLinkFor } from "~/lib/platforms/admin-links.server";
 import { env } from "~/lib/env.server";
 import { isSessionEndReason } from "~/lib/http.server";
 

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { NO_STORE } from "~/lib/http.server";
-import { renderMetrics } from "~/lib/metrics.server";
-import { requireOperatorToken } from "~/lib/operator-auth.server";
+import { renderMetrics } from "~/lib/operations/metrics.server";
+import { requireOperatorToken } from "~/lib/operations/operator-auth.server";
 
 /**
  * GET /api/metrics: Prometheus text format, for `Authorization: Bearer

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { cleanupExpiredSessions } from "~/lib/cleanup.server";
+import { cleanupExpiredSessions } from "~/lib/operations/cleanup.server";
 import { NO_STORE, withDatabase } from "~/lib/http.server";
-import { requireOperatorToken } from "~/lib/operator-auth.server";
-import { enforceRateLimit } from "~/lib/rate-limit.server";
+import { requireOperatorToken } from "~/lib/operations/operator-auth.server";
+import { enforceRateLimit } from "~/lib/operations/rate-limit.server";
 
 /**
  * POST /api/sessions/cleanup with `Authorization: Bearer $CRON_SECRET`, for

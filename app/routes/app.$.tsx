@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { isRouteErrorResponse, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import { ServiceProblem } from "~/components/SessionEnded";
-import { requireAppSession } from "~/lib/sessions.server";
+import { requireAppSession } from "~/lib/sessions/core.server";
 import type { loader as rootLoader } from "~/root";
 
 /**

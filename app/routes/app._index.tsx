@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Badge, BlockStack, Card, InlineStack, Layout, Link, Page, Text } from "@shopify/polaris";
 import { durationInWords, Time } from "~/components/Time";
-import { requireAppSession } from "~/lib/sessions.server";
+import { requireAppSession } from "~/lib/sessions/core.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requireAppSession(request);

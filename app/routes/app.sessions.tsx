@@ -19,10 +19,10 @@ import { Time } from "~/components/Time";
 import { AppToast } from "~/components/AppToast";
 import { CsrfInput } from "~/components/CsrfInput";
 import { useActionToast } from "~/hooks/useActionToast";
-import { requireActionSession } from "~/lib/csrf.server";
-import { describeDevice, displayIp } from "~/lib/devices.server";
+import { requireActionSession } from "~/lib/sessions/csrf.server";
+import { describeDevice, displayIp } from "~/lib/sessions/devices.server";
 import { jsonError } from "~/lib/http.server";
-import { listOwnSessions, requireAppSession, revokeOwnSessions, rotateAppSession } from "~/lib/sessions.server";
+import { listOwnSessions, requireAppSession, revokeOwnSessions, rotateAppSession } from "~/lib/sessions/core.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requireAppSession(request);
@@ -78,7 +78,7 @@ export async function action({ request }: ActionFunctionArgs) {
       if (!rotated) throw jsonError(409, "conflict", "This session has just ended. Open the app again.");
       const headers = new Headers({ "Set-Cookie": rotated.setCookie });
       // A tab that authenticates with our token as Bearer (third-party cookies blocked)
-      // picks its new token up from this header (app/lib/session-token.client.ts).
+      // picks its new token up from this header (app/lib/sessions/session-token.client.ts).
       if (session.via === "bearer") headers.set("X-App-Session-Token", rotated.token);
       return json({ message: "This device will stay signed in for 30 days." }, { headers });
     }

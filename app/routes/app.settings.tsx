@@ -7,9 +7,9 @@ import { z } from "zod";
 import { AppToast } from "~/components/AppToast";
 import { CsrfInput } from "~/components/CsrfInput";
 import { useActionToast } from "~/hooks/useActionToast";
-import { saveOrganizationName } from "~/lib/clients.server";
-import { requireActionSession } from "~/lib/csrf.server";
-import { requireAppSession } from "~/lib/sessions.server";
+import { saveOrganizationName } from "~/lib/sessions/clients.server";
+import { requireActionSession } from "~/lib/sessions/csrf.server";
+import { requireAppSession } from "~/lib/sessions/core.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requireAppSession(request);

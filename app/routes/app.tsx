@@ -5,10 +5,10 @@ import { Box, Button, Frame, InlineStack, Tabs } from "@shopify/polaris";
 import { useCallback, useEffect, useMemo } from "react";
 import { CsrfInput } from "~/components/CsrfInput";
 import { useSessionSync } from "~/hooks/useSessionSync";
-import { commerce7ScriptUrl } from "~/lib/commerce7.server";
+import { commerce7ScriptUrl } from "~/lib/platforms/commerce7.server";
 import { originOf, reasonPath } from "~/lib/http.server";
-import { redeemHandoff } from "~/lib/session-token.client";
-import { requireAppSession } from "~/lib/sessions.server";
+import { redeemHandoff } from "~/lib/sessions/session-token.client";
+import { requireAppSession } from "~/lib/sessions/core.server";
 
 /**
  * Layout of every /app page. Remix runs child loaders in parallel with this

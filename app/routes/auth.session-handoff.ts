@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { redeemSessionHandoff } from "~/lib/session-handoff.server";
+import { redeemSessionHandoff } from "~/lib/sessions/handoff.server";
 
 /**
  * POST /auth/session-handoff `{"code": "…"}`: the page redeems the one-time

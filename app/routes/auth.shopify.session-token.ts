@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { bouncePage } from "~/lib/shopify.server";
+import { bouncePage } from "~/lib/platforms/shopify.server";
 
 /**
  * GET /auth/shopify/session-token?shop&host&shopify-reload=…: the bounce

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { withDatabase } from "~/lib/http.server";
-import { beginInstall } from "~/lib/shopify.server";
+import { beginInstall } from "~/lib/platforms/shopify.server";
 
 /** GET /install/shopify?shop=…: start the App Store install (OAuth code grant). */
 export function loader({ request }: LoaderFunctionArgs) {

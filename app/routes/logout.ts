@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { csrfFailure, csrfRefusal, CSRF_FIELD } from "~/lib/csrf.server";
+import { csrfFailure, csrfRefusal, CSRF_FIELD } from "~/lib/sessions/csrf.server";
 import { isDataRequest, originOf, reasonPath, withDatabase } from "~/lib/http.server";
-import { enforceRateLimit } from "~/lib/rate-limit.server";
+import { enforceRateLimit } from "~/lib/operations/rate-limit.server";
 import { readFormBody } from "~/lib/request-body.server";
-import { destroyAppSession, requireAppSession, type AppSession } from "~/lib/sessions.server";
+import { destroyAppSession, requireAppSession, type AppSession } from "~/lib/sessions/core.server";
 
 /** The session this logout ends, however the request proves it (cookie, our token, App Bridge's); null if none. */
 async function sessionToEnd(request: Request): Promise<AppSession | null> {

@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { z } from "zod";
 import { advanceClock, now } from "~/lib/clock.server";
 import { jsonError } from "~/lib/http.server";
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 import { readJsonBody } from "~/lib/request-body.server";
 
 /**

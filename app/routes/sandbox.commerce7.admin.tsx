@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Card, InlineStack, Page, Text } from "@shopify/polaris";
 import { useEffect, useRef, useState } from "react";
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 
 export const meta: MetaFunction = () => [{ title: "Commerce7 admin (sandbox)" }];
 

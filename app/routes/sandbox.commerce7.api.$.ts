@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 
 /** /sandbox/commerce7/api/v1/*: the sandbox's Commerce7 API over real HTTP (the app itself calls it in-process). */
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -1,4 +1,4 @@
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 
 /** /sandbox/commerce7/commerce7.js: stand-in for Commerce7's script (its CDN is out of reach locally). */
 export async function loader() {

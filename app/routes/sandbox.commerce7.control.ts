@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 
 /** GET: the sandbox's call counter and settings; POST (JSON): latency, failure modes, virtual time. */
 export async function loader({ request }: LoaderFunctionArgs) {

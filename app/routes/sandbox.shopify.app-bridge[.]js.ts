@@ -1,4 +1,4 @@
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 
 /** GET /sandbox/shopify/app-bridge.js: the App Bridge stand-in the app loads in sandbox mode. */
 export async function loader() {

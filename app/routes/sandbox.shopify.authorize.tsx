@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, Page, Text } from "@shopify/polaris";
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 import { readFormBody } from "~/lib/request-body.server";
 
 export const meta: MetaFunction = () => [{ title: "Install app (Shopify sandbox)" }];

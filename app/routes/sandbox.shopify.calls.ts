@@ -1,5 +1,5 @@
 import { json } from "@remix-run/node";
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 
 /** GET /sandbox/shopify/calls: every call the app made to the sandboxed Shopify, by kind (tests read it). */
 export async function loader() {

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { z } from "zod";
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 import type * as ShopifySandboxModule from "~/lib/sandbox/shopify.server";
 
 const queryFor = ({ sandboxShopDomain }: typeof ShopifySandboxModule) => z.object({

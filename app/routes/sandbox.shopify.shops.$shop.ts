@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { z } from "zod";
-import { requireSandbox } from "~/lib/platform-plug.server";
+import { requireSandbox } from "~/lib/platforms/plug.server";
 import { readJsonBody } from "~/lib/request-body.server";
 
 const settings = z.object({

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { withDatabase } from "~/lib/http.server";
-import { handleShopifyWebhook } from "~/lib/shopify.server";
+import { handleShopifyWebhook } from "~/lib/platforms/shopify.server";
 
 /**
  * POST /webhooks/shopify: app/uninstalled, app/scopes_update and the

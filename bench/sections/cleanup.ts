@@ -7,7 +7,7 @@
 import { now } from "~/lib/clock.server";
 import { setStore } from "~/lib/db/index.server";
 import { resetEnv } from "~/lib/env.server";
-import { cleanupExpiredSessions, createSessionCookie, requireAppSession } from "~/lib/sessions.server";
+import { cleanupExpiredSessions, createSessionCookie, requireAppSession } from "~/lib/sessions/core.server";
 import type { BenchBackend } from "../lib/backends";
 import { benchToken, populateSessions } from "../lib/population";
 import { distribution, type Distribution } from "../lib/stats";

@@ -15,7 +15,7 @@
  */
 import autocannon from "autocannon";
 import { now } from "~/lib/clock.server";
-import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions.server";
+import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions/core.server";
 import { cookieSessions } from "~/bench/cookie-session.server";
 import { startApp } from "../../tests/support/app-server";
 import type { BenchBackend } from "../lib/backends";

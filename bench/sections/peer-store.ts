@@ -8,7 +8,7 @@
 import { Session } from "@shopify/shopify-api";
 import { PostgreSQLSessionStorage } from "@shopify/shopify-app-session-storage-postgresql";
 import { now } from "~/lib/clock.server";
-import { PlatformSessionStorage } from "~/lib/platform-sessions.server";
+import { PlatformSessionStorage } from "~/lib/platforms/platform-sessions.server";
 import type { BenchBackend } from "../lib/backends";
 import { repeatPaired, type Figure } from "../lib/stats";
 

@@ -20,7 +20,7 @@ import fs from "node:fs";
 import { now } from "~/lib/clock.server";
 import { setStore } from "~/lib/db/index.server";
 import { resetEnv } from "~/lib/env.server";
-import { createSessionCookie, requireAppSession } from "~/lib/sessions.server";
+import { createSessionCookie, requireAppSession } from "~/lib/sessions/core.server";
 import type { BenchBackend } from "../lib/backends";
 import type { BetterAuthPeer } from "../lib/better-auth";
 import { benchToken, populateSessions } from "../lib/population";

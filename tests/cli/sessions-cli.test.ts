@@ -12,7 +12,7 @@ import { migrate } from "~/lib/db/migrate.server";
 import { openPostgres } from "~/lib/db/postgres.server";
 import { Store, type Client } from "~/lib/db/store.server";
 import type { SqlDatabase } from "~/lib/db/types";
-import { generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions.server";
+import { generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions/core.server";
 import { createScratchDatabase, postgresAvailable } from "../support/databases";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");

@@ -10,14 +10,14 @@ import { createHash } from "node:crypto";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
 import type { Client } from "~/lib/db/store.server";
-import { HANDOFF_TTL_SECONDS, issueSessionHandoff } from "~/lib/session-handoff.server";
+import { HANDOFF_TTL_SECONDS, issueSessionHandoff } from "~/lib/sessions/handoff.server";
 import {
   createAppSession,
   generateSessionToken,
   getAppSession,
   hashSessionToken,
   revokeAppSessions,
-} from "~/lib/sessions.server";
+} from "~/lib/sessions/core.server";
 import type { Backend, TestDatabase } from "../support/databases";
 import { dataRequest, documentRequest, makeClient } from "../support/sessions";
 import { useTestDatabase } from "../support/use-database";

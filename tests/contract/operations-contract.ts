@@ -7,7 +7,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
 import type { Client, RateLimitRule } from "~/lib/db/store.server";
 import { isSqlDatabase } from "~/lib/db/types";
-import { cleanupExpiredSessions, createAppSession, getAppSession } from "~/lib/sessions.server";
+import { cleanupExpiredSessions, createAppSession, getAppSession } from "~/lib/sessions/core.server";
 import type { Backend, TestDatabase } from "../support/databases";
 import { cookiePair, documentRequest, makeClient } from "../support/sessions";
 import { useTestDatabase } from "../support/use-database";

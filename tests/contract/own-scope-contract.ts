@@ -7,7 +7,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
 import type { Client } from "~/lib/db/store.server";
-import { createAppSession, getAppSession, listOwnSessions, revokeOwnSessions, rotateAppSession } from "~/lib/sessions.server";
+import { createAppSession, getAppSession, listOwnSessions, revokeOwnSessions, rotateAppSession } from "~/lib/sessions/core.server";
 import type { Backend, TestDatabase } from "../support/databases";
 import { documentRequest, makeClient } from "../support/sessions";
 import { useTestDatabase } from "../support/use-database";

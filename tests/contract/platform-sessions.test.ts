@@ -10,8 +10,8 @@ import { randomBytes } from "node:crypto";
 import { Session } from "@shopify/shopify-api";
 import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
-import { PlatformSessionStorage } from "~/lib/platform-sessions.server";
-import { keyIdOf } from "~/lib/token-encryption.server";
+import { PlatformSessionStorage } from "~/lib/platforms/platform-sessions.server";
+import { keyIdOf } from "~/lib/platforms/token-encryption.server";
 import { postgresAvailable, supabaseBackend } from "../support/databases";
 import { availableBackends, useTestDatabase } from "../support/use-database";
 

@@ -9,7 +9,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
 import type { Client } from "~/lib/db/store.server";
-import { createAppSession, hashSessionToken, requireAppSession } from "~/lib/sessions.server";
+import { createAppSession, hashSessionToken, requireAppSession } from "~/lib/sessions/core.server";
 import { postgresAvailable, supabaseBackend, type Backend, type TestDatabase } from "../support/databases";
 import { cookiePair, documentRequest, expectRedirectReason, makeClient } from "../support/sessions";
 import { availableBackends, useTestDatabase } from "../support/use-database";

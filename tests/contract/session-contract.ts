@@ -17,7 +17,7 @@ import {
   revokeAppSessions,
   rotateAppSession,
   updateAppSession,
-} from "~/lib/sessions.server";
+} from "~/lib/sessions/core.server";
 import type { Backend, TestDatabase } from "../support/databases";
 import { useTestDatabase } from "../support/use-database";
 import {

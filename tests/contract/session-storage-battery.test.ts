@@ -11,7 +11,7 @@
 import { Session } from "@shopify/shopify-api";
 import type { SessionStorage } from "@shopify/shopify-app-session-storage";
 import { describe, expect, it } from "vitest";
-import { PlatformSessionStorage } from "~/lib/platform-sessions.server";
+import { PlatformSessionStorage } from "~/lib/platforms/platform-sessions.server";
 import { postgresAvailable, supabaseBackend } from "../support/databases";
 import { availableBackends, useTestDatabase } from "../support/use-database";
 

@@ -7,10 +7,10 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock } from "~/lib/clock.server";
-import "~/lib/platforms.server";
-import { releaseRequestContext } from "~/lib/request-context.server";
+import "~/lib/platforms/index.server";
+import { releaseRequestContext } from "~/lib/sessions/request-context.server";
 import { sandboxPlatformCalls } from "~/lib/sandbox/shopify.server";
-import { requireAppSession, revokeAppSessions, type AppSession } from "~/lib/sessions.server";
+import { requireAppSession, revokeAppSessions, type AppSession } from "~/lib/sessions/core.server";
 import { availableBackends, useTestDatabase } from "../support/use-database";
 import { cookiePair, refusal } from "../support/sessions";
 import { bearerRequest, entryRequest, inProcessRequest, uniqueShop } from "../support/shopify";

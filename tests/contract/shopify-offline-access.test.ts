@@ -7,17 +7,17 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock } from "~/lib/clock.server";
-import { shopifySessionStorage } from "~/lib/platform-sessions.server";
-import "~/lib/platforms.server";
+import { shopifySessionStorage } from "~/lib/platforms/platform-sessions.server";
+import "~/lib/platforms/index.server";
 import { configureSandboxShop, sandboxPlatformCalls, signSandboxSessionToken } from "~/lib/sandbox/shopify.server";
-import { requireAppSession } from "~/lib/sessions.server";
-import { shopifyAdmin } from "~/lib/shopify.server";
+import { requireAppSession } from "~/lib/sessions/core.server";
+import { shopifyAdmin } from "~/lib/platforms/shopify.server";
 import {
   ensureOfflineSession,
   refreshUnderLease,
   ShopifyReauthorizationRequiredError,
   withShopifyAdmin,
-} from "~/lib/shopify/offline-access.server";
+} from "~/lib/platforms/shopify/offline-access.server";
 import { availableBackends, useTestDatabase } from "../support/use-database";
 import { refusal } from "../support/sessions";
 import { bearerRequest, entryRequest, inProcessRequest, uniqueShop } from "../support/shopify";

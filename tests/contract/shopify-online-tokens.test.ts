@@ -10,11 +10,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freezeClock } from "~/lib/clock.server";
 import { resetEnv } from "~/lib/env.server";
-import { shopifySessionStorage } from "~/lib/platform-sessions.server";
-import "~/lib/platforms.server";
-import { releaseRequestContext } from "~/lib/request-context.server";
+import { shopifySessionStorage } from "~/lib/platforms/platform-sessions.server";
+import "~/lib/platforms/index.server";
+import { releaseRequestContext } from "~/lib/sessions/request-context.server";
 import { configureSandboxShop, sandboxPlatformCalls } from "~/lib/sandbox/shopify.server";
-import { requireAppSession } from "~/lib/sessions.server";
+import { requireAppSession } from "~/lib/sessions/core.server";
 import { cookiePair } from "../support/sessions";
 import { bearerRequest, entryRequest, inProcessRequest, uniqueShop } from "../support/shopify";
 import { availableBackends, useTestDatabase } from "../support/use-database";

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { advanceClock, freezeClock, now } from "~/lib/clock.server";
-import "~/lib/platforms.server";
+import "~/lib/platforms/index.server";
 import {
   DEFAULT_SANDBOX_USER,
   sandboxWebhookPayload,
@@ -14,9 +14,9 @@ import {
   uninstallSandboxApp,
   type SandboxWebhookTopic,
 } from "~/lib/sandbox/shopify.server";
-import { requireAppSession } from "~/lib/sessions.server";
-import { handleShopifyWebhook } from "~/lib/shopify.server";
-import { withShopifyAdmin } from "~/lib/shopify/offline-access.server";
+import { requireAppSession } from "~/lib/sessions/core.server";
+import { handleShopifyWebhook } from "~/lib/platforms/shopify.server";
+import { withShopifyAdmin } from "~/lib/platforms/shopify/offline-access.server";
 import { availableBackends, useTestDatabase } from "../support/use-database";
 import { entryRequest, uniqueShop } from "../support/shopify";
 

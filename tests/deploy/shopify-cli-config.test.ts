@@ -10,8 +10,8 @@ import fs from "node:fs";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "~/lib/env.server";
-import { SHOPIFY_API_VERSION } from "~/lib/shopify/config.server";
-import { HANDLED_WEBHOOK_TOPICS } from "~/lib/shopify/webhooks.server";
+import { SHOPIFY_API_VERSION } from "~/lib/platforms/shopify/config.server";
+import { HANDLED_WEBHOOK_TOPICS } from "~/lib/platforms/shopify/webhooks.server";
 import { builtRoutes, urlPath } from "../support/routes";
 import { startApp } from "../support/app-server";
 

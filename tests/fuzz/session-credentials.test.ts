@@ -7,10 +7,10 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setStore } from "~/lib/db/index.server";
-import { requireAppSession, sessionCookieName, type AppSession } from "~/lib/sessions.server";
+import { requireAppSession, sessionCookieName, type AppSession } from "~/lib/sessions/core.server";
 import { pgliteBackend, type TestDatabase } from "../support/databases";
 import { APP, makeClient } from "../support/sessions";
-import { createAppSession } from "~/lib/sessions.server";
+import { createAppSession } from "~/lib/sessions/core.server";
 import { fuzz, FUZZ_TIMEOUT_MS } from "./support";
 
 type Outcome =

@@ -5,7 +5,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "~/lib/db/store.server";
-import { createSessionCookie, generateSessionToken } from "~/lib/sessions.server";
+import { createSessionCookie, generateSessionToken } from "~/lib/sessions/core.server";
 import { startApp, startAppExpectingFailure, TEST_APP_ENV, type RunningApp } from "../support/app-server";
 import { postgresAvailable } from "../support/databases";
 import { cookieAttributes, expectUnavailableJson } from "../support/sessions";

@@ -11,7 +11,7 @@ import { now } from "~/lib/clock.server";
 import { migrate } from "~/lib/db/migrate.server";
 import { openPostgres } from "~/lib/db/postgres.server";
 import { Store, type Client } from "~/lib/db/store.server";
-import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions.server";
+import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions/core.server";
 import { startApp, startAppExpectingFailure, TEST_APP_ENV, type RunningApp } from "../support/app-server";
 import { createScratchDatabase, postgresAvailable } from "../support/databases";
 import { sample } from "../support/metrics";

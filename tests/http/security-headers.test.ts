@@ -11,7 +11,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandboxWebhookPayload, signSandboxQuery, signSandboxWebhook } from "~/lib/sandbox/shopify.server";
-import { createSessionCookie, generateSessionToken } from "~/lib/sessions.server";
+import { createSessionCookie, generateSessionToken } from "~/lib/sessions/core.server";
 import { startApp, type RunningApp } from "../support/app-server";
 import { COMMERCE7_TEST_ENV, commerce7Sandbox } from "../support/commerce7";
 import { routesWithHandlers, urlPath } from "../support/routes";

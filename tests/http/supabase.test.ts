@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { now } from "~/lib/clock.server";
-import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions.server";
+import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions/core.server";
 import { startApp, type RunningApp } from "../support/app-server";
 import { postgresAvailable, STANDIN_KEYS, supabaseBackend, type TestDatabase } from "../support/databases";
 import { startPostgrestStandin, type PostgrestStandin } from "../support/postgrest-standin";

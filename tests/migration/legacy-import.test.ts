@@ -14,7 +14,7 @@ import { setStore } from "~/lib/db/index.server";
 import { openPostgres } from "~/lib/db/postgres.server";
 import { Store } from "~/lib/db/store.server";
 import type { SqlDatabase } from "~/lib/db/types";
-import { createAppSession, requireAppSession } from "~/lib/sessions.server";
+import { createAppSession, requireAppSession } from "~/lib/sessions/core.server";
 import { createScratchDatabase, postgresAvailable } from "../support/databases";
 import { requireOrSkip } from "../support/require";
 import { cookiePair, dataRequest, documentRequest, expectJson401 } from "../support/sessions";

@@ -15,7 +15,7 @@ import { now } from "~/lib/clock.server";
 import { DatabaseError } from "~/lib/db/errors.server";
 import { Store } from "~/lib/db/store.server";
 import { openSupabase } from "~/lib/db/supabase.server";
-import { generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions.server";
+import { generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions/core.server";
 import { noRpcError } from "../support/postgrest-standin";
 
 const url = process.env.SUPABASE_TEST_URL;

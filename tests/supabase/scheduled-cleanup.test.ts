@@ -18,7 +18,7 @@ import { freezeClock, now } from "~/lib/clock.server";
 import { listMigrations, migrate } from "~/lib/db/migrate.server";
 import { openPostgres } from "~/lib/db/postgres.server";
 import { Store } from "~/lib/db/store.server";
-import { generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions.server";
+import { generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions/core.server";
 import { createScratchDatabase, postgresAvailable } from "../support/databases";
 import { connectToPgCron, pgCronAvailable, pgCronDatabase, unscheduleJobsIn, waitForRun } from "../support/pg-cron";
 import { makeClient } from "../support/sessions";

@@ -8,7 +8,7 @@ import { migrate } from "~/lib/db/migrate.server";
 import { openPostgres } from "~/lib/db/postgres.server";
 import { Store, type Platform } from "~/lib/db/store.server";
 import type { SqlDatabase } from "~/lib/db/types";
-import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions.server";
+import { createSessionCookie, generateSessionToken, hashSessionToken, sessionLifetimes } from "~/lib/sessions/core.server";
 import { startApp, type RunningApp } from "./app-server";
 import { createScratchDatabase } from "./databases";
 

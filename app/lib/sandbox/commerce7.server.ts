@@ -28,12 +28,12 @@ import { createHmac } from "node:crypto";
 import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { isVirtualTime, now, setVirtualTime, sleep } from "~/lib/clock.server";
-import { basicAuthorization, commerce7Settings, tenantIdSchema, type BasicCredentials } from "~/lib/commerce7/config.server";
+import { basicAuthorization, commerce7Settings, tenantIdSchema, type BasicCredentials } from "~/lib/platforms/commerce7/config.server";
 import {
   handleCommerce7Activation,
   handleCommerce7Deactivation,
   hasBasicCredentials,
-} from "~/lib/commerce7/install.server";
+} from "~/lib/platforms/commerce7/install.server";
 import { getStore } from "~/lib/db/index.server";
 import { themeSchema } from "~/lib/db/store.server";
 import { env } from "~/lib/env.server";

@@ -4,7 +4,7 @@
  * local stand-ins. Only the composition root imports this module, and only
  * when the sandbox is allowed.
  */
-import type { PlatformPlug } from "~/lib/platform-plug.server";
+import type { PlatformPlug } from "~/lib/platforms/plug.server";
 import { env } from "~/lib/env.server";
 import {
   handleSandboxApi,

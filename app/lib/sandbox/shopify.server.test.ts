@@ -5,7 +5,7 @@
  */
 import { RequestedTokenType } from "@shopify/shopify-api";
 import { describe, expect, it } from "vitest";
-import { shopify } from "~/lib/shopify/config.server";
+import { shopify } from "~/lib/platforms/shopify/config.server";
 import {
   approveAuthorization,
   handleSandboxPlatformRequest,

@@ -14,7 +14,7 @@
  *     revoked or expired access token;
  *   - signed webhook deliveries.
  * The app reaches the server-to-server endpoints through @shopify/shopify-api's
- * own fetch hook (app/lib/shopify/config.server.ts), and every such call is
+ * own fetch hook (app/lib/platforms/shopify/config.server.ts), and every such call is
  * counted so tests can prove what the app did NOT call.
  *
  * Credentials are derived from SESSION_SECRET at run time: nothing secret is

@@ -1,7 +1,0 @@
-/**
- * Loading this module plugs the platforms into the session core: each
- * platform module registers its entry handler and bearer resolver with
- * sessions.server.ts when imported. entry.server.tsx imports it once.
- */
-import "~/lib/shopify.server";
-import "~/lib/commerce7.server";
