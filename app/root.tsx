@@ -18,12 +18,12 @@ import { useEffect, type ReactNode } from "react";
 import { PolarisLink } from "~/components/PolarisLink";
 import { reasonText, SessionEnded, ServiceProblem } from "~/components/SessionEnded";
 import { ProgressBar } from "~/components/ProgressBar";
+import { useAppFrame } from "~/hooks/useAppFrame";
 import { commerce7ScriptUrl } from "~/lib/platforms/commerce7.server";
 import { commerce7Settings } from "~/lib/platforms/commerce7/config.server";
 import { env } from "~/lib/env.server";
 import { appBridgeFor } from "~/lib/platforms/shopify.server";
 import { polarisTheme, themeClassName, type AppTheme } from "~/lib/theme";
-import type { loader as appLoader } from "~/routes/app";
 
 export const links: LinksFunction = () => [
   // public/favicon.svg (and favicon.ico for browsers that ask for it regardless).
@@ -63,7 +63,7 @@ export const headers: HeadersFunction = ({ errorHeaders }) => {
 function Document({ children }: { children: ReactNode }) {
   // The admin's theme, from the app session (routes/app's loader); elsewhere the page's own (light by default).
   const root = useRouteLoaderData<typeof loader>("root");
-  const app = useRouteLoaderData<typeof appLoader>("routes/app");
+  const app = useAppFrame();
   const theme = app?.theme ?? root?.theme;
   const appBridge = root?.appBridge;
   // In the Commerce7 admin the frame follows the content's height (app.css).

@@ -1,8 +1,7 @@
-import { useRouteLoaderData } from "@remix-run/react";
 import { Toast } from "@shopify/polaris";
 import { useEffect, useRef } from "react";
 import type { ShopifyGlobal } from "@shopify/app-bridge-types";
-import type { loader as appLoader } from "~/routes/app";
+import { useAppFrame } from "~/hooks/useAppFrame";
 
 function appBridgeToast(): ShopifyGlobal["toast"] | null {
   if (typeof window === "undefined") return null;
@@ -17,7 +16,7 @@ function appBridgeToast(): ShopifyGlobal["toast"] | null {
  * apps to do; elsewhere Polaris's Toast.
  */
 export function AppToast({ content, onDismiss }: { content: string; onDismiss: () => void }) {
-  const platform = useRouteLoaderData<typeof appLoader>("routes/app")?.platform;
+  const platform = useAppFrame()?.platform;
   const inShopify = platform === "shopify" && appBridgeToast() !== null;
   const shown = useRef(false);
 

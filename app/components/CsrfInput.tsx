@@ -1,8 +1,7 @@
-import { useRouteLoaderData } from "@remix-run/react";
-import type { loader as appLoader } from "~/routes/app";
+import { useAppFrame } from "~/hooks/useAppFrame";
 
 /** The session's CSRF token, for every form of the app (checked by requireActionSession). */
 export function CsrfInput() {
-  const data = useRouteLoaderData<typeof appLoader>("routes/app");
+  const data = useAppFrame();
   return <input type="hidden" name="csrf" value={data?.csrfToken ?? ""} />;
 }

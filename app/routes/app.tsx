@@ -4,6 +4,7 @@ import { Form, Link, Outlet, useLoaderData, useLocation, useNavigate } from "@re
 import { Box, Button, Frame, InlineStack, Tabs } from "@shopify/polaris";
 import { useCallback, useEffect, useMemo } from "react";
 import { CsrfInput } from "~/components/CsrfInput";
+import type { AppFrameData } from "~/hooks/useAppFrame";
 import { useSessionSync } from "~/hooks/useSessionSync";
 import { commerce7ScriptUrl } from "~/lib/platforms/commerce7.server";
 import { originOf, reasonPath } from "~/lib/http.server";
@@ -18,7 +19,7 @@ import { requireAppSession } from "~/lib/sessions/core.server";
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const session = await requireAppSession(request);
-  return json({
+  return json<AppFrameData>({
     platform: session.platform,
     theme: session.theme,
     csrfToken: session.csrfToken,
