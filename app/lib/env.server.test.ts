@@ -12,7 +12,7 @@ const GOOD = {
   APP_URL: "https://app.example.com",
   SESSION_SECRET: randomBytes(32).toString("base64"),
   TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-  PGLITE_DIR: "memory://",
+  DATABASE_URL: "postgres://app@db.internal:5432/app",
 };
 
 function problemsOf(source: Record<string, string | undefined>): string[] {
