@@ -411,6 +411,33 @@ describe("deactivation: POST /uninstall/commerce7", () => {
     const res = await sandbox.installCall("uninstall", { tenantId: "x" }, basic("x", "y"));
     expect(res.status).toBe(401);
   });
+
+  it("a cross-site browser POST riding cached Basic credentials is refused 403 and deactivates nothing, with or without ?_data", async () => {
+    // A page on another site can make the browser POST text/plain (no preflight)
+    // with the Basic pair it cached for this origin; the browser then says where
+    // the request came from (Origin, Sec-Fetch-Site). Commerce7's own calls carry neither.
+    const { tenantId, cookie } = await enteredSession();
+    const attempts: Array<Record<string, string>> = [
+      { Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" },
+      { Origin: "https://evil.example" },
+      { "Sec-Fetch-Site": "cross-site" },
+      { "Sec-Fetch-Site": "same-site", Origin: "https://sub.app.test.example" },
+      { Origin: "null" },
+    ];
+    for (const path of ["/uninstall/commerce7", "/uninstall/commerce7?_data=routes%2Funinstall.commerce7", "/install/commerce7?_data=routes%2Finstall.commerce7"]) {
+      for (const headers of attempts) {
+        const res = await fetch(`${app.url}${path}`, {
+          method: "POST",
+          headers: { ...headers, Authorization: basic(TEST_INSTALLER.user, TEST_INSTALLER.password), "Content-Type": "text/plain" },
+          body: JSON.stringify({ tenantId }),
+        });
+        expect(res.status, `${path} with ${JSON.stringify(headers)}`).toBe(403);
+      }
+    }
+    // Still installed: the merchant's session still opens the dashboard.
+    const after = await fetch(`${app.url}/app?_data=routes%2Fapp._index`, { headers: { Cookie: cookie } });
+    expect(after.status).toBe(200);
+  });
 });
 
 describe("the sandbox admin", () => {
