@@ -631,22 +631,18 @@ export class Store {
   // --- rate limits --------------------------------------------------------
 
   /** Count one hit against each rule (one round trip) and say which are still within their limit. */
-  async hitRateLimits(rules: RateLimitRule[], now: Date): Promise<RateLimitHit[]> {
-    if (rules.length === 0) return [];
-    const rows = await this.db.rows("hit_rate_limits", {
-      p_buckets: rules.map((r) => r.bucket),
-      p_keys: rules.map((r) => r.key),
-      p_limits: rules.map((r) => r.limit),
-      p_window_seconds: rules.map((r) => r.windowSeconds),
-      p_now: now,
-    });
-    return rows.map((r) => rateLimitHitSchema.parse(r));
+  hitRateLimits(rules: RateLimitRule[], now: Date): Promise<RateLimitHit[]> {
+    return this.rateLimits("hit_rate_limits", rules, now);
   }
 
   /** Where each rule stands, without counting a hit (failure throttles look before they trust). */
-  async peekRateLimits(rules: RateLimitRule[], now: Date): Promise<RateLimitHit[]> {
+  peekRateLimits(rules: RateLimitRule[], now: Date): Promise<RateLimitHit[]> {
+    return this.rateLimits("peek_rate_limits", rules, now);
+  }
+
+  private async rateLimits(fn: "hit_rate_limits" | "peek_rate_limits", rules: RateLimitRule[], now: Date): Promise<RateLimitHit[]> {
     if (rules.length === 0) return [];
-    const rows = await this.db.rows("peek_rate_limits", {
+    const rows = await this.db.rows(fn, {
       p_buckets: rules.map((r) => r.bucket),
       p_keys: rules.map((r) => r.key),
       p_limits: rules.map((r) => r.limit),
