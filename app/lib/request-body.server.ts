@@ -124,7 +124,9 @@ export async function readJsonBody(request: Request, limits: BodyLimits = {}): P
   }
   const path = unstorableTextPath(value);
   if (path !== null) {
-    throw invalidBody(`${path || "body"}: must not contain NUL characters or unpaired surrogates.`, path || null);
+    // "" is the body itself only when the body is a bare string; in an object it is the key "".
+    const field = path === "" && typeof value === "string" ? null : path;
+    throw invalidBody(`${field === null ? "body" : field || '""'}: must not contain NUL characters or unpaired surrogates.`, field);
   }
   return value;
 }

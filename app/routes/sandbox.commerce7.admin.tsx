@@ -73,6 +73,22 @@ export default function Commerce7SandboxAdmin() {
     window.addEventListener("message", onMessage);
     return () => window.removeEventListener("message", onMessage);
   }, [appOrigin]);
+  // A page without the stand-in commerce7.js (an error page) reports no height,
+  // and a frame that finished loading before this page hydrated fired its load
+  // event before onLoad was attached: look at the frame itself once hydrated.
+  const frame = useRef<HTMLIFrameElement>(null);
+  useEffect(() => {
+    const check = requestAnimationFrame(() => {
+      try {
+        // The initial about:blank is "complete" too, while the app's page is still on its way.
+        const doc = frame.current?.contentDocument;
+        if (doc?.readyState === "complete" && doc.location.href !== "about:blank") setLoading(false);
+      } catch {
+        // Another origin (SANDBOX_ADMIN_URL): its load event or height message ends the status.
+      }
+    });
+    return () => cancelAnimationFrame(check);
+  }, [entry.src]);
   // After this page's own navigations (Apply, Install) the URL is Remix's again: put the app's page back.
   useEffect(() => {
     if (appPath.current) keepPathInUrl(appPath.current);
@@ -203,6 +219,7 @@ export default function Commerce7SandboxAdmin() {
           ) : null}
           <iframe
             title="The app, as the Commerce7 admin frames it"
+            ref={frame}
             src={entry.src}
             onLoad={() => setLoading(false)}
             style={{ width: "100%", height, border: 0, display: "block" }}

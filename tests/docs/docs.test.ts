@@ -56,7 +56,7 @@ describe("DEPLOY.md's production requirements are what the app enforces", () => 
         return error.problems.map((p) => p.slice(0, p.indexOf(":")));
       }
     };
-    expect([...listed].sort()).toEqual(["APP_URL", "SESSION_SECRET", "TOKEN_ENCRYPTION_KEY"]);
+    expect([...listed].sort()).toEqual(["APP_URL", "DATABASE_URL", "SESSION_SECRET", "TOKEN_ENCRYPTION_KEY"]);
     expect(new Set(named({ NODE_ENV: "production", PGLITE_DIR: "memory://" }))).toEqual(listed);
     const production = {
       NODE_ENV: "production",
@@ -64,6 +64,7 @@ describe("DEPLOY.md's production requirements are what the app enforces", () => 
       APP_URL: "https://app.example.com",
       SESSION_SECRET: "a8Kq2vLx9Zr4Tn7Wc1Yp5Hs3Jd6Fg0Bm+Ue/Qi",
       TOKEN_ENCRYPTION_KEY: "f713f49d343545985f5e524b3721d79986de8cf2581e74b6d6342fa4f76cfa6e",
+      DATABASE_URL: "postgres://app@db.internal:5432/app",
     };
     expect(named(production)).toEqual([]);
     expect(new Set(named({ ...production, COMMERCE7_APP_ID: "id", COMMERCE7_APP_SECRET: "secret" }))).toEqual(

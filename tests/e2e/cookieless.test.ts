@@ -187,6 +187,8 @@ describe.runIf(chromiumAvailable() && httpsAvailable())("third-party cookies ref
       const frameA = await openApp(tabA);
       // A clean slate: this user's earlier sessions (previous tests) signed out from here.
       await frameA.getByRole("tab", { name: "Sessions" }).click();
+      // The sessions page is up (its table drawn) before its buttons are used.
+      await frameA.locator("tbody tr").first().waitFor({ timeout: WAIT });
       await frameA.getByRole("button", { name: "Sign out all other sessions" }).click({ timeout: WAIT });
       await frameA.getByRole("button", { name: /^Sign out \d+ sessions?$/ }).click({ timeout: WAIT });
       await expect.poll(() => frameA.locator("tbody tr").count(), { timeout: WAIT }).toBe(1);

@@ -85,7 +85,7 @@ const activation = fc.record(
 ).map(({ setup, ...body }) => ({ ...setup, ...body }) as Record<string, unknown>);
 
 const deactivation = fc.record(
-  { tenantId, user: fc.record({ id: anyText(40) }, { requiredKeys: [] }), setup: setupVariables },
+  { tenantId, user: fc.record({ id: anyText(40).filter(storable) }, { requiredKeys: [] }), setup: setupVariables },
   { requiredKeys: ["tenantId", "setup"] },
 ).map(({ setup, ...body }) => ({ ...setup, ...body }) as Record<string, unknown>);
 
@@ -107,7 +107,8 @@ const BROKEN: Record<Call, Record<string, unknown[]>> = {
   uninstall: {
     tenantId: ["$missing", 1, null, true, [], {}, "", "   ", "fz bad", "-fz", "fz/x", "ü-fz", ".fz", `fz-${"a".repeat(300)}`],
     user: ["owner", 1, [], true],
-    "user.id": [1, null, [], {}],
+    // Any text PostgreSQL cannot store is refused wherever it stands in a body, used or not.
+    "user.id": [1, null, [], {}, "u\u0000", "\ud800"],
   },
 };
 
@@ -296,7 +297,9 @@ describe.runIf(postgresAvailable())("fuzzing Commerce7 activation and deactivati
           return;
         }
         expect(res.status, detail).toBe(input.expect.status);
-        if (input.expect.status === 400) expect(JSON.parse(text), detail).toMatchObject({ error: "invalid_body", field: input.expect.field });
+        // A field whose own name PostgreSQL cannot store is named with "?" in its place (the answer never echoes NUL).
+        const named = typeof input.expect.field === "string" ? input.expect.field.replace(/[\u0000\ud800-\udfff]/g, "?") : input.expect.field;
+        if (input.expect.status === 400) expect(JSON.parse(text), detail).toMatchObject({ error: "invalid_body", field: named });
         if (input.expect.status === 200) expect(JSON.parse(text)).toMatchObject({ ok: true });
       },
     );

@@ -30,7 +30,7 @@ import type { Store } from "~/lib/db/store.server";
 import { getStore } from "~/lib/db/index.server";
 import { jsonError, withDatabase } from "~/lib/http.server";
 import { logger } from "~/lib/log.server";
-import { readBodyText } from "~/lib/request-body.server";
+import { readBodyBytes } from "~/lib/request-body.server";
 import { webhookRejected } from "./auth-failures.server";
 import { shopify, shopifyConfigured } from "./config.server";
 import { ShopifyReauthorizationRequiredError, ShopifyUnavailableError, withShopifyAdmin } from "./offline-access.server";
@@ -109,7 +109,9 @@ export async function handleShopifyWebhook(request: Request): Promise<Response> 
   if (request.method !== "POST") return jsonError(405, "method_not_allowed", "Webhooks are POSTed.", { Allow: "POST" });
   if (!shopifyConfigured()) return jsonError(404, "not_configured", "Shopify is not configured for this app.");
   // Counted as it streams: a chunked body stops at the limit (413), unread past it.
-  const rawBody = await readBodyText(request, { maxBytes: MAX_BODY_BYTES });
+  // The HMAC is checked before the content: a forged delivery is a 401 whatever
+  // its bytes; a signed one that is not JSON (NUL, bad UTF-8) is a 400 below.
+  const rawBody = (await readBodyBytes(request, { maxBytes: MAX_BODY_BYTES })).toString("utf8");
 
   const headerShop = request.headers.get("X-Shopify-Shop-Domain");
   const validation = await shopify().webhooks.validate({ rawBody, rawRequest: request });
